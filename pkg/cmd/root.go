@@ -1,0 +1,124 @@
+// Package cmd is the cobra layer of kubectl vitimachine: it turns flags into typed requests, calls the
+// domain packages and hands their results to printers. It holds no business logic.
+package cmd
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
+)
+
+// Env is the process environment, injected so that commands never read it directly.
+type Env struct {
+	Getenv func(string) string
+}
+
+func (e Env) get(key string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return e.Getenv(key)
+}
+
+// RootOptions holds what every command shares: the supervisor's kubeconfig flags, the colour policy
+// and the environment.
+type RootOptions struct {
+	ConfigFlags *genericclioptions.ConfigFlags
+	Color       string
+	Env         Env
+	genericiooptions.IOStreams
+}
+
+// NewRootCmd builds `kubectl vitimachine` with all its subcommands.
+func NewRootCmd(streams genericiooptions.IOStreams, env Env) *cobra.Command {
+	o := &RootOptions{
+		ConfigFlags: genericclioptions.NewConfigFlags(true),
+		Color:       "auto",
+		Env:         env,
+		IOStreams:   streams,
+	}
+	root := &cobra.Command{
+		Use:   "kubectl-vitimachine",
+		Short: "Provision vitistack Machines on their KubeVirt clusters",
+		Long: `Provision vitistack Machines on their remote KubeVirt clusters.
+
+The current kubectl context is the supervisor cluster, where Machines, KubevirtConfigs and
+MachineClasses live. For each Machine the plugin finds the remote KubeVirt cluster and runs the
+provisioning pipeline there: the namespace first, then the PersistentVolumeClaims, then the
+VirtualMachine. Nothing is ever deleted and existing objects are never updated.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations: map[string]string{
+			cobra.CommandDisplayNameAnnotation: "kubectl vitimachine",
+		},
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return o.validateColor(c)
+		},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return newUsageError(c, err) })
+
+	flags := root.PersistentFlags()
+	o.ConfigFlags.AddFlags(flags)
+	flags.StringVar(&o.Color, "color", o.Color, "When to colour output: auto, always or never (auto honours NO_COLOR and colours only terminals)")
+	addKlogFlags(flags)
+
+	root.AddCommand(
+		NewCmdVersion(o),
+		NewCmdCompletion(o),
+	)
+	return root
+}
+
+// addKlogFlags exposes klog's -v and --vmodule, the verbosity flags kubectl users know.
+func addKlogFlags(flags *pflag.FlagSet) {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	for _, name := range []string{"v", "vmodule"} {
+		f := fs.Lookup(name)
+		pf := pflag.PFlagFromGoFlag(f)
+		if name == "v" {
+			pf.Shorthand = "v"
+		}
+		flags.AddFlag(pf)
+	}
+}
+
+func (o *RootOptions) validateColor(c *cobra.Command) error {
+	switch o.Color {
+	case "auto", "always", "never":
+		return nil
+	}
+	return newUsageError(c, fmt.Errorf("invalid --color %q (use auto, always or never)", o.Color))
+}
+
+// colorFor decides once whether a writer gets colour: --color=always/never win, then NO_COLOR, then
+// whether the writer is a terminal.
+func (o *RootOptions) colorFor(w io.Writer) bool {
+	switch o.Color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if o.Env.get("NO_COLOR") != "" {
+		return false
+	}
+	return isTerminal(w)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
