@@ -73,10 +73,13 @@ VirtualMachine. Nothing is ever deleted and existing objects are never updated.`
 	o.ConfigFlags.AddFlags(flags)
 	flags.StringVar(&o.Color, "color", o.Color, "When to colour output: auto, always or never (auto honours NO_COLOR and colours only terminals)")
 	addKlogFlags(flags)
+	registerNamespaceCompletion(root, o)
 
 	root.AddCommand(
 		NewCmdVersion(o),
 		NewCmdCompletion(o),
+		NewCmdCreate(o),
+		NewCmdDiff(o),
 	)
 	return root
 }

@@ -1,0 +1,65 @@
+package cmd
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+// completionTimeout bounds the API calls made while the user waits at a TAB.
+const completionTimeout = 5 * time.Second
+
+// completeMachines completes Machine names in the namespace from -n or the context.
+func completeMachines(root *RootOptions) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		ns, _, err := root.ConfigFlags.ToRawKubeConfigLoader().Namespace()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return completeNames(root, cluster.Machines, ns, toComplete, args)
+	}
+}
+
+// registerCompletions adds dynamic completion of the flags that name cluster objects.
+func registerCompletions(c *cobra.Command, root *RootOptions) {
+	_ = c.RegisterFlagCompletionFunc("kubevirt-config", func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return completeNames(root, cluster.KubevirtConfigs, "", toComplete, nil)
+	})
+}
+
+// registerNamespaceCompletion completes -n with the supervisor's namespaces.
+func registerNamespaceCompletion(root *cobra.Command, o *RootOptions) {
+	_ = root.RegisterFlagCompletionFunc("namespace", func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return completeNames(o, cluster.Namespaces, "", toComplete, nil)
+	})
+}
+
+func completeNames(root *RootOptions, r cluster.Resource, namespace, prefix string, exclude []string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	cfg, err := root.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	c, err := cluster.New("supervisor", cfg, cluster.DefaultLimits)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
+	defer cancel()
+	skip := map[string]bool{}
+	for _, e := range exclude {
+		skip[e] = true
+	}
+	var out []cobra.Completion
+	_ = c.List(ctx, r, namespace, "", func(u *unstructured.Unstructured) error {
+		if n := u.GetName(); strings.HasPrefix(n, prefix) && !skip[n] {
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}

@@ -1,0 +1,100 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+)
+
+// TargetFlags choose the remote cluster of each Machine and how the plugin talks to clusters.
+type TargetFlags struct {
+	RemoteKubeconfig string
+	RemoteContext    string
+	KubevirtConfig   string
+	AllowExec        []string
+	AllowProxy       bool
+	QPS              float32
+	Burst            int
+}
+
+func newTargetFlags() *TargetFlags {
+	return &TargetFlags{QPS: cluster.DefaultLimits.QPS, Burst: cluster.DefaultLimits.Burst}
+}
+
+// AddFlags registers the flags.
+func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.RemoteKubeconfig, "remote-kubeconfig", "", "Kubeconfig of the remote KubeVirt cluster for every Machine; skips discovery through KubevirtConfigs")
+	fs.StringVar(&f.RemoteContext, "remote-context", "", "Context of the remote KubeVirt cluster (in --remote-kubeconfig, else in your kubeconfig); skips discovery")
+	fs.StringVar(&f.KubevirtConfig, "kubevirt-config", "", "KubevirtConfig for Machines without the vitistack.io/kubevirt-config annotation (default $DEFAULT_KUBEVIRT_CONFIG)")
+	fs.StringSliceVar(&f.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
+	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
+	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster")
+	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster")
+}
+
+func (f *TargetFlags) limits() cluster.Limits { return cluster.Limits{QPS: f.QPS, Burst: f.Burst} }
+
+// supervisor builds the supervisor client from the kubectl flags. The supervisor's own kubeconfig is
+// the user's and trusted: exec and auth-provider plugins work as in kubectl.
+func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
+	cfg, err := root.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
+	}
+	return cluster.New("supervisor", cfg, f.limits())
+}
+
+// resolver builds the target resolver.
+func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming) (*target.Resolver, error) {
+	opts := target.Options{
+		Default:   f.KubevirtConfig,
+		DefaultBy: target.ByFlag,
+		Policy:    target.Policy{AllowExec: f.AllowExec, AllowProxy: f.AllowProxy},
+		Limits:    f.limits(),
+		VMNames: func(machine string) []string {
+			return []string{render.VMName(naming, machine)}
+		},
+	}
+	if opts.Default == "" {
+		opts.Default, opts.DefaultBy = root.Env.get("DEFAULT_KUBEVIRT_CONFIG"), target.ByEnv
+	}
+	if f.RemoteKubeconfig != "" || f.RemoteContext != "" {
+		cfg, name, err := f.overrideConfig()
+		if err != nil {
+			return nil, err
+		}
+		opts.Override, opts.OverrideName = cfg, name
+	}
+	return target.NewResolver(supervisor, opts), nil
+}
+
+// overrideConfig loads --remote-kubeconfig/--remote-context. It is the user's own file, so it is
+// trusted like the supervisor's kubeconfig.
+func (f *TargetFlags) overrideConfig() (*rest.Config, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if f.RemoteKubeconfig != "" {
+		rules.ExplicitPath = f.RemoteKubeconfig
+	}
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.RemoteContext})
+	cfg, err := loader.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("--remote-kubeconfig/--remote-context: %w", err)
+	}
+	name := f.RemoteContext
+	if name == "" {
+		raw, err := loader.RawConfig()
+		if err == nil {
+			name = raw.CurrentContext
+		}
+	}
+	if name == "" {
+		name = "remote"
+	}
+	return cfg, name, nil
+}

@@ -1,0 +1,68 @@
+package diff
+
+// secretPaths are fields whose values never appear in a diff: cloud-init user data and network data
+// (they carry passwords and keys) and Secret data.
+var secretPaths = [][]string{
+	{"spec", "userData"},
+	{"spec", "cloudInit", "userData"},
+	{"spec", "cloudInit", "userDataBase64"},
+	{"spec", "cloudInit", "networkData"},
+	{"spec", "cloudInit", "networkDataBase64"},
+	{"data"},
+	{"stringData"},
+}
+
+// Masked is what a secret value is replaced with.
+const Masked = "***"
+
+// Mask returns a copy of obj with secret-like values replaced by Masked. For Secrets every value
+// under data and stringData is masked, keys are kept.
+func Mask(obj map[string]any) map[string]any {
+	out := deepCopy(obj).(map[string]any)
+	isSecret := out["kind"] == "Secret"
+	for _, p := range secretPaths {
+		if (p[0] == "data" || p[0] == "stringData") && !isSecret {
+			continue
+		}
+		maskPath(out, p)
+	}
+	return out
+}
+
+func maskPath(m map[string]any, path []string) {
+	v, ok := m[path[0]]
+	if !ok {
+		return
+	}
+	if len(path) > 1 {
+		if child, ok := v.(map[string]any); ok {
+			maskPath(child, path[1:])
+		}
+		return
+	}
+	if inner, ok := v.(map[string]any); ok {
+		for k := range inner {
+			inner[k] = Masked
+		}
+		return
+	}
+	m[path[0]] = Masked
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = deepCopy(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = deepCopy(x)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,219 @@
+// Package manifest reads Machines from files, folders and standard input: YAML or JSON, several
+// documents per file, v1 Lists. Decoding is strict: unknown and duplicated fields are errors. Every
+// error names the file and the document.
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// MaxFileBytes caps one input file (or standard input). Machines are small; a larger input is a
+// mistake, not a manifest.
+const MaxFileBytes = 4 << 20
+
+// Machine is one decoded Machine and where it came from.
+type Machine struct {
+	Machine *vitistackv1alpha1.Machine
+	// Origin is "FILE document N" (N counts from 1), for messages.
+	Origin string
+}
+
+// Reader reads the inputs from the OS file system; Stdin is used for "-".
+type Reader struct {
+	Stdin io.Reader
+}
+
+// Read decodes every Machine in paths. Folders are read one level deep, files ending .yaml, .yml
+// or .json, in name order. Any error refuses the whole input.
+func (r Reader) Read(paths []string) ([]Machine, error) {
+	var out []Machine
+	for _, p := range paths {
+		files, err := r.expand(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			data, err := r.readFile(f)
+			if err != nil {
+				return nil, err
+			}
+			ms, err := Decode(f, data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ms...)
+		}
+	}
+	return out, nil
+}
+
+func (r Reader) expand(p string) ([]string, error) {
+	if p == "-" {
+		return []string{"-"}, nil
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return nil, fmt.Errorf("read folder %s: %w", p, unwrapPathError(err))
+	}
+	var files []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+			files = append(files, filepath.Join(p, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("folder %s has no .yaml, .yml or .json files", p)
+	}
+	return files, nil
+}
+
+func (r Reader) readFile(name string) ([]byte, error) {
+	var src io.Reader
+	if name == "-" {
+		if r.Stdin == nil {
+			return nil, errors.New("read standard input: no input")
+		}
+		src = r.Stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, unwrapPathError(err))
+		}
+		defer f.Close()
+		src = f
+	}
+	data, err := io.ReadAll(io.LimitReader(src, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", displayName(name), err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: larger than %d MiB; refusing it (split the input)", displayName(name), MaxFileBytes>>20)
+	}
+	return data, nil
+}
+
+// Decode decodes the documents of one file. name is used in messages.
+func Decode(name string, data []byte) ([]Machine, error) {
+	name = displayName(name)
+	yr := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var out []Machine
+	for doc := 1; ; doc++ {
+		raw, err := yr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s document %d: %w", name, doc, err)
+		}
+		if len(bytes.TrimSpace(stripComments(raw))) == 0 {
+			doc--
+			continue
+		}
+		ms, err := decodeDoc(raw, fmt.Sprintf("%s document %d", name, doc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no Machines in it", name)
+	}
+	return out, nil
+}
+
+func decodeDoc(raw []byte, origin string) ([]Machine, error) {
+	var tm runtime.TypeMeta
+	if err := yaml.Unmarshal(raw, &tm); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
+	switch {
+	case tm.APIVersion == "v1" && tm.Kind == "List":
+		return decodeList(raw, origin)
+	case tm.Kind == "Machine" && tm.APIVersion == vitistackv1alpha1.GroupVersion.String():
+	case tm.Kind == "" || tm.APIVersion == "":
+		return nil, fmt.Errorf("%s: apiVersion and kind are required (want apiVersion: %s, kind: Machine)", origin, vitistackv1alpha1.GroupVersion)
+	default:
+		return nil, fmt.Errorf("%s: %s %s is not a Machine (only apiVersion: %s, kind: Machine is accepted)", origin, tm.APIVersion, tm.Kind, vitistackv1alpha1.GroupVersion)
+	}
+	var m vitistackv1alpha1.Machine
+	if err := yaml.UnmarshalStrict(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
+	if m.Name == "" {
+		return nil, fmt.Errorf("%s: metadata.name is required", origin)
+	}
+	if m.Status.Phase != "" || len(m.Status.Conditions) > 0 {
+		m.Status = vitistackv1alpha1.MachineStatus{}
+	}
+	return []Machine{{Machine: &m, Origin: origin}}, nil
+}
+
+func decodeList(raw []byte, origin string) ([]Machine, error) {
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := yaml.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
+	var out []Machine
+	for i, item := range list.Items {
+		ms, err := decodeDoc(item, fmt.Sprintf("%s items[%d]", origin, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+func stripComments(b []byte) []byte {
+	var out bytes.Buffer
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || t[0] == '#' || string(t) == "---" {
+			continue
+		}
+		out.Write(line)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "<stdin>"
+	}
+	return name
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

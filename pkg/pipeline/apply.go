@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+)
+
+// Apply carries out the plans, Machine by Machine and object by object in plan order. A Machine whose
+// plan failed writes nothing. Within a Machine, a failed write stops the writes after it (a VM is
+// never created without its namespace and PVCs); the other Machines go on.
+func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
+	for _, pl := range plans {
+		if pl.Err != nil || pl.SkipReason != "" {
+			continue
+		}
+		p.apply(ctx, pl)
+	}
+}
+
+func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
+	var failed *Item
+	nsPending := false
+	for _, it := range pl.Items {
+		if !it.Action.Changes() {
+			continue
+		}
+		if failed == nil && ctx.Err() != nil {
+			it.Action, it.Message = Skipped, "not attempted: interrupted"
+			continue
+		}
+		if failed != nil {
+			it.Action, it.Message = Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref())
+			continue
+		}
+		c := pl.Target.Cluster
+		if it.Cluster == "supervisor" {
+			c = p.Supervisor
+		}
+		if it.Action == WouldAnnotate {
+			err := p.Writer.Annotate(ctx, c, it.Resource, it.Namespace, it.Name, target.AnnotationKubevirtConfig, pl.Target.Config)
+			p.settle(it, err, Annotated, WouldAnnotate)
+			if err != nil {
+				failed = it
+			}
+			continue
+		}
+		if nsPending && it.Resource.Namespaced && it.Cluster != "supervisor" {
+			// A server dry-run cannot see a namespace that was itself only dry-run created.
+			it.Action = NamespacePending
+			continue
+		}
+		_, err := p.Writer.Create(ctx, c, it.Resource, it.Desired)
+		if apierrors.IsAlreadyExists(err) {
+			// Another run or the operator got there first: the object exists, which is all we want.
+			it.Action, it.Message = Unchanged, "created meanwhile by someone else"
+			continue
+		}
+		p.settle(it, err, Created, WouldCreate)
+		if err != nil {
+			failed = it
+			continue
+		}
+		if it.Resource == cluster.Namespaces && p.Writer.DryRun == DryRunServer {
+			nsPending = true
+		}
+	}
+}
+
+func (p *Pipeline) settle(it *Item, err error, done, dry Action) {
+	switch {
+	case err != nil:
+		it.Action, it.Message = Failed, fmt.Sprintf("cluster %s: %s: %v", it.Cluster, it.Ref(), err)
+	case p.Writer.DryRun == DryRunNone:
+		it.Action = done
+	default:
+		it.Action = dry
+	}
+}
+
+// Summarize counts the outcomes of plans. A Machine whose plan failed counts once as failed.
+func Summarize(plans []*Plan) Summary {
+	var s Summary
+	for _, pl := range plans {
+		switch {
+		case pl.Err != nil:
+			s.Failed++
+			continue
+		case pl.SkipReason != "":
+			s.Skipped++
+			continue
+		}
+		for _, it := range pl.Items {
+			switch it.Action {
+			case Created, WouldCreate, NamespacePending:
+				s.Created++
+			case Unchanged:
+				s.Unchanged++
+			case Differs:
+				s.Differs++
+			case Skipped:
+				s.Skipped++
+			case Failed:
+				s.Failed++
+			}
+		}
+	}
+	return s
+}

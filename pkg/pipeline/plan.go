@@ -1,0 +1,362 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+)
+
+// Finalizer is the kubevirt-operator's finalizer; a Machine carrying it is owned by a running operator.
+const Finalizer = "machine.vitistack.io/finalizer"
+
+// ProviderKubevirt is the only provider the plugin provisions (besides an empty provider).
+const ProviderKubevirt = "kubevirt"
+
+// Input is one Machine to provision.
+type Input struct {
+	Machine *vitistackv1alpha1.Machine
+	// FromFile is true when the Machine came from -f: it is created on the supervisor when absent.
+	FromFile bool
+	// Origin names the file and document, for messages.
+	Origin string
+}
+
+// Options are the pipeline's choices from flags.
+type Options struct {
+	Render render.Options
+	// StorageClass is --storage-class; empty means the remote default class.
+	StorageClass string
+	// AccessMode is --access-mode when given explicitly; empty means the StorageProfile, else
+	// ReadWriteOnce.
+	AccessMode corev1.PersistentVolumeAccessMode
+	// Force provisions Machines that carry the operator's finalizer.
+	Force bool
+}
+
+// Pipeline plans and applies. Create one per run: it caches MachineClasses and storage facts.
+type Pipeline struct {
+	Supervisor *cluster.Client
+	Resolver   *target.Resolver
+	Writer     Writer
+	Options    Options
+
+	mu      sync.Mutex
+	classes map[string]classResult
+	storage map[string]*storageFacts
+}
+
+type classResult struct {
+	class *vitistackv1alpha1.MachineClass
+	err   error
+}
+
+// Plan is one Machine's plan and, after Apply, its outcome.
+type Plan struct {
+	Input
+	Target target.Target
+	// Err is why the Machine cannot be provisioned; nothing is written for it.
+	Err error
+	// SkipReason is set for Machines of another provider.
+	SkipReason string
+	Items      []*Item
+	// VM is the VirtualMachine item, for --wait.
+	VM *Item
+
+	machineLive bool
+}
+
+// Key is "namespace/name".
+func (p *Plan) Key() string { return p.Machine.Namespace + "/" + p.Machine.Name }
+
+// Plan reads what each Machine needs and decides every write, without writing.
+func (p *Pipeline) Plan(ctx context.Context, inputs []Input) []*Plan {
+	plans := make([]*Plan, 0, len(inputs))
+	for _, in := range inputs {
+		pl := &Plan{Input: in}
+		pl.Err = p.plan(ctx, pl)
+		plans = append(plans, pl)
+	}
+	return plans
+}
+
+func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
+	m := pl.Machine
+	if m.Namespace == "" {
+		m.Namespace = "default"
+	}
+	if pl.FromFile {
+		if err := p.loadLiveMachine(ctx, pl); err != nil {
+			return err
+		}
+		m = pl.Machine
+	}
+	if prov := string(m.Spec.Provider); prov != "" && prov != ProviderKubevirt {
+		pl.SkipReason = fmt.Sprintf("spec.provider is %q, not %s", prov, ProviderKubevirt)
+		return nil
+	}
+	if !p.Options.Force && hasFinalizer(m) {
+		return fmt.Errorf("machine %q carries the finalizer %s: a running kubevirt-operator owns it (use --force to provision it anyway)", pl.Key(), Finalizer)
+	}
+	t, err := p.Resolver.Resolve(ctx, m)
+	if err != nil {
+		return err
+	}
+	pl.Target = t
+	class, err := p.machineClass(ctx, m)
+	if err != nil {
+		return err
+	}
+	opts := p.Options.Render
+	facts, err := p.storageFacts(ctx, t.Cluster)
+	if err != nil {
+		return err
+	}
+	opts.StorageClass, opts.AccessMode = facts.class, facts.accessMode
+	objs, err := render.Render(render.Input{Machine: m, Class: class}, opts)
+	if err != nil {
+		return fmt.Errorf("machine %q (%s): %w", pl.Key(), pl.originOr("supervisor"), err)
+	}
+	return p.planObjects(ctx, pl, objs)
+}
+
+func (pl *Plan) originOr(s string) string {
+	if pl.Origin != "" {
+		return pl.Origin
+	}
+	return s
+}
+
+func hasFinalizer(m *vitistackv1alpha1.Machine) bool {
+	for _, f := range m.Finalizers {
+		if f == Finalizer {
+			return true
+		}
+	}
+	return false
+}
+
+// loadLiveMachine replaces a Machine from a file by the live one when it exists: existing Machines
+// are never updated, so the live one is what gets provisioned.
+func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
+	desired, err := toMap(pl.Machine)
+	if err != nil {
+		return err
+	}
+	item := &Item{Cluster: "supervisor", Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
+	var live vitistackv1alpha1.Machine
+	u, err := p.Supervisor.GetUnstructured(ctx, cluster.Machines, pl.Machine.Namespace, pl.Machine.Name)
+	switch {
+	case apierrors.IsNotFound(err):
+		item.create = true
+	case err != nil:
+		return fmt.Errorf("get machine %q on the supervisor: %w", pl.Key(), err)
+	default:
+		if err := cluster.FromUnstructured(u, &live); err != nil {
+			return fmt.Errorf("decode machine %q: %w", pl.Key(), err)
+		}
+		pl.machineLive = true
+		pl.Machine = &live
+		item.Live = u.Object
+	}
+	pl.Items = append(pl.Items, item)
+	return nil
+}
+
+func (p *Pipeline) machineClass(ctx context.Context, m *vitistackv1alpha1.Machine) (*vitistackv1alpha1.MachineClass, error) {
+	name := m.Spec.MachineClass
+	if name == "" {
+		return nil, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.classes == nil {
+		p.classes = map[string]classResult{}
+	}
+	if r, ok := p.classes[name]; ok {
+		return r.class, r.err
+	}
+	var mc vitistackv1alpha1.MachineClass
+	err := p.Supervisor.Get(ctx, cluster.MachineClasses, "", name, &mc)
+	var r classResult
+	switch {
+	case apierrors.IsNotFound(err):
+		r.err = fmt.Errorf("machine %q: spec.machineClass: MachineClass %q not found on the supervisor", m.Namespace+"/"+m.Name, name)
+	case err != nil:
+		r.err = fmt.Errorf("get MachineClass %q on the supervisor: %w", name, err)
+	case !mc.Spec.Enabled:
+		r.err = fmt.Errorf("machine %q: spec.machineClass: MachineClass %q is disabled (spec.enabled: false)", m.Namespace+"/"+m.Name, name)
+	default:
+		r.class = &mc
+	}
+	p.classes[name] = r
+	return r.class, r.err
+}
+
+// planObjects reads the live state of the Machine's remote objects and decides each action.
+func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Objects) error {
+	c := pl.Target.Cluster
+	if pl.Target.Record() && len(pl.Items) > 0 && pl.Items[0].create {
+		// The Machine is created from a file: it is created with the annotation.
+		setAnnotation(pl.Items[0].Desired, target.AnnotationKubevirtConfig, pl.Target.Config)
+		pl.Items[0].Message = fmt.Sprintf("with %s=%s (chosen by %s)", target.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)
+	} else if pl.Target.Record() {
+		pl.Items = append(pl.Items, &Item{Cluster: "supervisor", Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Action: WouldAnnotate,
+			Message: fmt.Sprintf("%s=%s (chosen by %s)", target.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)})
+	}
+	nsItem, err := newItem(c.Name, cluster.Namespaces, objs.Namespace)
+	if err != nil {
+		return err
+	}
+	pl.Items = append(pl.Items, nsItem)
+	var ns corev1.Namespace
+	u, err := c.GetUnstructured(ctx, cluster.Namespaces, "", objs.Namespace.Name)
+	switch {
+	case apierrors.IsNotFound(err):
+		nsItem.create = true
+	case err != nil:
+		return fmt.Errorf("cluster %s: get namespace %q: %w", c.Name, objs.Namespace.Name, err)
+	default:
+		// An existing namespace is never touched, whatever its labels: it is unchanged by definition.
+		nsItem.Live, nsItem.Action = u.Object, Unchanged
+		if err := cluster.FromUnstructured(u, &ns); err != nil {
+			return err
+		}
+		if ns.Status.Phase == corev1.NamespaceTerminating {
+			return fmt.Errorf("cluster %s: namespace %q is terminating; nothing can be created in it (wait until it is gone, then run again)", c.Name, ns.Name)
+		}
+	}
+	vms := map[string]map[string]any{}
+	var owner string
+	if !nsItem.create {
+		if owner, err = p.readVMs(ctx, c, pl.Machine, vms, objs.VM.Name); err != nil {
+			return err
+		}
+	}
+	var items []*Item
+	for _, pvc := range objs.PVCs {
+		it, err := newItem(c.Name, cluster.PVCs, pvc)
+		if err != nil {
+			return err
+		}
+		if !nsItem.create {
+			if err := p.readLive(ctx, c, it); err != nil {
+				return err
+			}
+		}
+		items = append(items, it)
+	}
+	vmItem, err := newItem(c.Name, cluster.VirtualMachines, objs.VM)
+	if err != nil {
+		return err
+	}
+	vmItem.Live = vms[objs.VM.Name]
+	vmItem.create = vmItem.Live == nil
+	items = append(items, vmItem)
+	pl.VM = vmItem
+	if owner != "" {
+		for _, it := range items {
+			it.create = false
+			it.Action = Skipped
+			it.Message = fmt.Sprintf("machine already provisioned as virtualmachine %q (labelled %s=%s)", owner, render.LabelSourceMachine, pl.Machine.Name)
+		}
+	}
+	pl.Items = append(pl.Items, items...)
+	for _, it := range pl.Items {
+		decide(it)
+	}
+	return nil
+}
+
+// readVMs lists the VirtualMachines of the Machine's namespace once: it finds the VM by name and
+// returns the name of another VM already labelled with the Machine (the duplicate guard).
+func (p *Pipeline) readVMs(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine, into map[string]map[string]any, want string) (string, error) {
+	owner := ""
+	err := c.List(ctx, cluster.VirtualMachines, m.Namespace, "", func(u *unstructured.Unstructured) error {
+		if u.GetName() == want {
+			into[want] = u.Object
+			return nil
+		}
+		l := u.GetLabels()
+		if l[render.LabelSourceMachine] == m.Name || l[render.LabelSourceMachineLegacy] == m.Name {
+			owner = u.GetName()
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("cluster %s: list virtualmachines in %q: %w", c.Name, m.Namespace, err)
+	}
+	if into[want] != nil {
+		owner = ""
+	}
+	return owner, nil
+}
+
+func (p *Pipeline) readLive(ctx context.Context, c *cluster.Client, it *Item) error {
+	u, err := c.GetUnstructured(ctx, it.Resource, it.Namespace, it.Name)
+	switch {
+	case apierrors.IsNotFound(err):
+		it.create = true
+		return nil
+	case err != nil:
+		return fmt.Errorf("cluster %s: get %s: %w", c.Name, it.Ref(), err)
+	}
+	it.Live = u.Object
+	return nil
+}
+
+// decide sets the planned action of an item that has none yet.
+func decide(it *Item) {
+	if it.Action != "" {
+		return
+	}
+	switch {
+	case it.create || it.Live == nil:
+		it.create = true
+		it.Action = WouldCreate
+	case diff.Equal(it.Desired, it.Live):
+		it.Action = Unchanged
+	default:
+		it.Action = Differs
+	}
+}
+
+func newItem(clusterName string, r cluster.Resource, obj runtime.Object) (*Item, error) {
+	m, err := toMap(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := unstructured.Unstructured{Object: m}
+	return &Item{Cluster: clusterName, Resource: r, Namespace: u.GetNamespace(), Name: u.GetName(), Desired: m}, nil
+}
+
+func toMap(obj runtime.Object) (map[string]any, error) {
+	u, err := cluster.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "status")
+	unstructured.RemoveNestedField(u.Object, "spec", "template", "metadata", "creationTimestamp")
+	return u.Object, nil
+}
+
+func setAnnotation(obj map[string]any, key, value string) {
+	u := unstructured.Unstructured{Object: obj}
+	a := u.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[key] = value
+	u.SetAnnotations(a)
+}

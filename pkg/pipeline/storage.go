@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+// Default-class annotations, the GA key and the beta key Kubernetes still honours.
+const (
+	annotationDefaultClass     = "storageclass.kubernetes.io/is-default-class"
+	annotationDefaultClassBeta = "storageclass.beta.kubernetes.io/is-default-class"
+)
+
+// storageFacts are what one remote cluster says about storage: the class to use and its access mode.
+type storageFacts struct {
+	class      string
+	accessMode corev1.PersistentVolumeAccessMode
+	err        error
+}
+
+// storageFacts resolves the storage class (--storage-class, else the cluster's default class) and the
+// access mode (--access-mode, else the CDI StorageProfile of that class, else ReadWriteOnce), once per
+// cluster.
+func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (*storageFacts, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.storage == nil {
+		p.storage = map[string]*storageFacts{}
+	}
+	if f, ok := p.storage[c.Name]; ok {
+		return f, f.err
+	}
+	f := &storageFacts{class: p.Options.StorageClass}
+	p.storage[c.Name] = f
+	if f.class == "" {
+		f.class, f.err = defaultStorageClass(ctx, c)
+		if f.err != nil {
+			return f, f.err
+		}
+	}
+	f.accessMode = p.Options.AccessMode
+	if f.accessMode == "" {
+		f.accessMode, f.err = profileAccessMode(ctx, c, f.class, p.Options.Render.VolumeMode)
+	}
+	return f, f.err
+}
+
+func defaultStorageClass(ctx context.Context, c *cluster.Client) (string, error) {
+	var best *storagev1.StorageClass
+	err := c.List(ctx, cluster.StorageClasses, "", "", func(u *unstructured.Unstructured) error {
+		a := u.GetAnnotations()
+		if a[annotationDefaultClass] != "true" && a[annotationDefaultClassBeta] != "true" {
+			return nil
+		}
+		var sc storagev1.StorageClass
+		if err := cluster.FromUnstructured(u, &sc); err != nil {
+			return err
+		}
+		// Like the API server's defaulting, the newest default class wins when there are several.
+		if best == nil || best.CreationTimestamp.Before(&sc.CreationTimestamp) ||
+			(best.CreationTimestamp.Equal(&sc.CreationTimestamp) && sc.Name < best.Name) {
+			best = &sc
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("cluster %s: list storageclasses: %w", c.Name, err)
+	}
+	if best == nil {
+		return "", fmt.Errorf("cluster %s has no default StorageClass (pass --storage-class, or mark a class with %s=true)", c.Name, annotationDefaultClass)
+	}
+	return best.Name, nil
+}
+
+// profileAccessMode reads the CDI StorageProfile named after the class. It prefers the claim
+// property set of the wanted volume mode and, within it, ReadWriteMany (live migration needs it).
+// Without CDI or without a profile the answer is ReadWriteOnce.
+func profileAccessMode(ctx context.Context, c *cluster.Client, class string, mode corev1.PersistentVolumeMode) (corev1.PersistentVolumeAccessMode, error) {
+	u, err := c.GetUnstructured(ctx, cluster.StorageProfiles, "", class)
+	switch {
+	case apierrors.IsNotFound(err): // no profile, or CDI not installed at all
+		return corev1.ReadWriteOnce, nil
+	case err != nil:
+		return "", fmt.Errorf("cluster %s: get storageprofile %q: %w", c.Name, class, err)
+	}
+	sets, _, _ := unstructured.NestedSlice(u.Object, "status", "claimPropertySets")
+	var chosen []string
+	for i, s := range sets {
+		m, ok := s.(map[string]any)
+		if !ok {
+			continue
+		}
+		modes, _, _ := unstructured.NestedStringSlice(m, "accessModes")
+		vm, _, _ := unstructured.NestedString(m, "volumeMode")
+		if i == 0 || vm == string(mode) {
+			chosen = modes
+		}
+		if vm == string(mode) {
+			break
+		}
+	}
+	switch {
+	case slices.Contains(chosen, string(corev1.ReadWriteMany)):
+		return corev1.ReadWriteMany, nil
+	case len(chosen) > 0:
+		return corev1.PersistentVolumeAccessMode(chosen[0]), nil
+	}
+	return corev1.ReadWriteOnce, nil
+}

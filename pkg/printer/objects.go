@@ -1,0 +1,40 @@
+package printer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/yaml"
+)
+
+// List prints objects as one v1 List in yaml or json, which `kubectl apply -f -` accepts, or with
+// "name" one kind.group/name per line.
+func List(w io.Writer, format string, objects []map[string]any, refs []string) error {
+	if format == "name" {
+		for _, r := range refs {
+			if _, err := fmt.Fprintln(w, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	items := objects
+	if items == nil {
+		items = []map[string]any{}
+	}
+	list := map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{}, "items": items}
+	var b []byte
+	var err error
+	if format == "json" {
+		b, err = json.MarshalIndent(list, "", "    ")
+		b = append(b, '\n')
+	} else {
+		b, err = yaml.Marshal(list)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}

@@ -1,0 +1,95 @@
+package printer
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+)
+
+// Row is one line of the create report.
+type Row struct {
+	Machine, Cluster, Object string
+	Action                   pipeline.Action
+	Message                  string
+}
+
+// Rows turns plans into report rows: one per object, one per Machine that failed to plan or was
+// skipped.
+func Rows(plans []*pipeline.Plan) []Row {
+	var rows []Row
+	for _, pl := range plans {
+		key := pl.Key()
+		clusterName := "<none>"
+		if pl.Target.Cluster != nil {
+			clusterName = pl.Target.Name()
+		}
+		machineRef := "machine.vitistack.io/" + pl.Machine.Name
+		switch {
+		case pl.Err != nil:
+			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Failed, pl.Err.Error()})
+			continue
+		case pl.SkipReason != "":
+			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Skipped, pl.SkipReason})
+			continue
+		}
+		for _, it := range pl.Items {
+			c := it.Cluster
+			rows = append(rows, Row{key, c, it.Ref(), it.Action, it.Message})
+		}
+	}
+	return rows
+}
+
+// Report prints the rows as a table, MACHINE · CLUSTER · OBJECT · ACTION.
+func Report(w io.Writer, rows []Row, p Palette) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MACHINE\tCLUSTER\tOBJECT\tACTION")
+	for _, r := range rows {
+		action := string(r.Action)
+		if r.Message != "" {
+			action += ": " + r.Message
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Machine, r.Cluster, r.Object, colorAction(p, r.Action, action))
+	}
+	return tw.Flush()
+}
+
+func colorAction(p Palette, a pipeline.Action, text string) string {
+	switch a {
+	case pipeline.Created, pipeline.Annotated:
+		return p.Green.Sprint(text)
+	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate:
+		return p.Cyan.Sprint(text)
+	case pipeline.Differs, pipeline.Skipped:
+		return p.Yellow.Sprint(text)
+	case pipeline.Failed:
+		return p.Red.Sprint(text)
+	}
+	return text
+}
+
+// Summary prints "3 created, 1 unchanged, 0 failed", with differs and skipped when there are any,
+// and the dry-run mode when one ran.
+func Summary(w io.Writer, s pipeline.Summary, dryRun pipeline.DryRun) error {
+	created := "created"
+	if dryRun != pipeline.DryRunNone {
+		created = "to create"
+	}
+	parts := []string{fmt.Sprintf("%d %s", s.Created, created), fmt.Sprintf("%d unchanged", s.Unchanged)}
+	if s.Differs > 0 {
+		parts = append(parts, fmt.Sprintf("%d differ", s.Differs))
+	}
+	if s.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
+	line := strings.Join(parts, ", ")
+	if dryRun != pipeline.DryRunNone {
+		line += fmt.Sprintf(" (dry run: %s)", dryRun)
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}

@@ -1,0 +1,106 @@
+package render
+
+import (
+	"fmt"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+)
+
+// disk is one planned VM disk and the PVC behind it.
+type disk struct {
+	name    string // VM disk and volume name
+	pvc     string
+	sizeGiB int64
+	bus     kubevirtv1.DiskBus
+	boot    bool
+	field   string // the Machine field the disk came from, for errors
+}
+
+// planDisks maps spec.disks to VM disks and PVC names.
+//
+// A Machine without disks gets one 10Gi boot disk named "root". Otherwise each disk keeps its name,
+// an unnamed first disk is "root" and other unnamed disks "disk<i>". The disk marked boot: true is the
+// boot disk; when none is marked, the first disk boots. Two boot disks are refused (the operator's
+// naming would give both the same PVC).
+func planDisks(m *vitistackv1alpha1.Machine, n Naming) ([]disk, error) {
+	if len(m.Spec.Disks) == 0 {
+		return []disk{{
+			name:    "root",
+			pvc:     pvcName(n, m.Name, "root", true),
+			sizeGiB: DefaultDiskSize,
+			bus:     kubevirtv1.DiskBusVirtio,
+			boot:    true,
+			field:   "spec.disks",
+		}}, nil
+	}
+	bootIndex, err := bootDisk(m.Spec.Disks)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]disk, 0, len(m.Spec.Disks))
+	seen := map[string]string{}
+	for i, d := range m.Spec.Disks {
+		field := fmt.Sprintf("spec.disks[%d]", i)
+		name, suffix := d.Name, d.Name
+		if name == "" {
+			suffix = fmt.Sprintf("disk%d", i)
+			name = suffix
+			if i == 0 {
+				name = "root"
+			}
+		}
+		if err := checkName("disk name", name, dns1123Label); err != nil {
+			return nil, fmt.Errorf("%s.name: %w", field, err)
+		}
+		if prev, ok := seen[name]; ok {
+			return nil, fmt.Errorf("%s.name: disk name %q is already used by %s (give each disk its own name)", field, name, prev)
+		}
+		seen[name] = field
+		size := d.SizeGB
+		if size == 0 {
+			size = DefaultDiskSize
+		}
+		if size < 0 {
+			return nil, fmt.Errorf("%s.sizeGB: must be positive, got %d", field, size)
+		}
+		boot := i == bootIndex
+		out = append(out, disk{
+			name:    name,
+			pvc:     pvcName(n, m.Name, suffix, boot),
+			sizeGiB: size,
+			bus:     busFor(d.Type),
+			boot:    boot,
+			field:   field,
+		})
+	}
+	return out, nil
+}
+
+func bootDisk(disks []vitistackv1alpha1.MachineSpecDisk) (int, error) {
+	boot := -1
+	for i, d := range disks {
+		if !d.Boot {
+			continue
+		}
+		if boot >= 0 {
+			return 0, fmt.Errorf("spec.disks[%d].boot: spec.disks[%d] is already the boot disk (mark only one disk boot: true)", i, boot)
+		}
+		boot = i
+	}
+	if boot < 0 {
+		return 0, nil
+	}
+	return boot, nil
+}
+
+// busFor maps spec.disks[].type to a KubeVirt disk bus: sata and scsi as named, anything else virtio.
+func busFor(t string) kubevirtv1.DiskBus {
+	switch t {
+	case "sata":
+		return kubevirtv1.DiskBusSATA
+	case "scsi":
+		return kubevirtv1.DiskBusSCSI
+	}
+	return kubevirtv1.DiskBusVirtio
+}

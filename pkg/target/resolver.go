@@ -1,0 +1,301 @@
+// Package target finds the remote KubeVirt cluster of each Machine and builds one client per
+// cluster. The order is documented in docs/create.md: the --remote-kubeconfig/--remote-context
+// override, the Machine's vitistack.io/kubevirt-config annotation, --kubevirt-config or
+// DEFAULT_KUBEVIRT_CONFIG, the only KubevirtConfig, or the one whose cluster already holds the
+// Machine's VirtualMachine.
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+// AnnotationKubevirtConfig is the Machine annotation naming its KubevirtConfig.
+const AnnotationKubevirtConfig = "vitistack.io/kubevirt-config"
+
+// SecretKey is the Secret data key that holds the remote kubeconfig.
+const SecretKey = "kubeconfig"
+
+// How a target was chosen.
+const (
+	ByOverride   = "--remote-kubeconfig/--remote-context"
+	ByAnnotation = "annotation"
+	ByFlag       = "--kubevirt-config"
+	ByEnv        = "DEFAULT_KUBEVIRT_CONFIG"
+	BySingle     = "only KubevirtConfig"
+	ByVMSearch   = "VM found on its cluster"
+)
+
+// Target is where one Machine's remote objects go.
+type Target struct {
+	// Config is the KubevirtConfig name; empty with the override.
+	Config string
+	// By says how the target was chosen (one of the By* constants).
+	By string
+	// Cluster is the remote cluster's client, shared by every Machine with the same target.
+	Cluster *cluster.Client
+}
+
+// Name is the cluster's display name: the KubevirtConfig, or "override".
+func (t Target) Name() string { return t.Cluster.Name }
+
+// Record reports whether the choice must be written to the Machine's annotation, as the operator does:
+// whenever the plugin chose a KubevirtConfig, except through the annotation itself or the override.
+func (t Target) Record() bool { return t.Config != "" && t.By != ByAnnotation }
+
+// Options configure a Resolver. The zero value resolves through the supervisor only.
+type Options struct {
+	// Override, when set, is used for every Machine and skips discovery.
+	Override *rest.Config
+	// OverrideName names the override cluster in output.
+	OverrideName string
+	// Default is --kubevirt-config, else DEFAULT_KUBEVIRT_CONFIG; DefaultBy says which.
+	Default   string
+	DefaultBy string
+	// Policy for kubeconfigs read from Secrets.
+	Policy Policy
+	// Limits are the client rate limits for every remote cluster.
+	Limits cluster.Limits
+	// VMNames are the VM names a Machine may have on its cluster (one per naming scheme), for the
+	// VM search.
+	VMNames func(machine string) []string
+}
+
+// Resolver resolves Machines to targets. It is safe for concurrent use. It lists KubevirtConfigs at
+// most once and reads each Secret at most once per run.
+type Resolver struct {
+	supervisor *cluster.Client
+	opts       Options
+
+	mu       sync.Mutex
+	configs  []vitistackv1alpha1.KubevirtConfig
+	listed   bool
+	listErr  error
+	clients  map[string]*clientResult
+	override *cluster.Client
+}
+
+type clientResult struct {
+	once   sync.Once
+	client *cluster.Client
+	err    error
+}
+
+// NewResolver returns a Resolver that reads KubevirtConfigs and Secrets through supervisor.
+func NewResolver(supervisor *cluster.Client, opts Options) *Resolver {
+	if opts.Limits == (cluster.Limits{}) {
+		opts.Limits = cluster.DefaultLimits
+	}
+	return &Resolver{supervisor: supervisor, opts: opts, clients: map[string]*clientResult{}}
+}
+
+// Resolve finds the target of one Machine.
+func (r *Resolver) Resolve(ctx context.Context, m *vitistackv1alpha1.Machine) (Target, error) {
+	if r.opts.Override != nil {
+		c, err := r.overrideClient()
+		return Target{By: ByOverride, Cluster: c}, err
+	}
+	if name := m.Annotations[AnnotationKubevirtConfig]; name != "" {
+		return r.named(ctx, name, ByAnnotation)
+	}
+	if r.opts.Default != "" {
+		return r.named(ctx, r.opts.Default, r.opts.DefaultBy)
+	}
+	configs, err := r.list(ctx)
+	if err != nil {
+		return Target{}, err
+	}
+	switch len(configs) {
+	case 0:
+		return Target{}, fmt.Errorf("machine %q has no %s annotation and there are no KubevirtConfigs on the supervisor (create one; see docs/namespace-management.md)", key(m), AnnotationKubevirtConfig)
+	case 1:
+		return r.named(ctx, configs[0].Name, BySingle)
+	}
+	return r.search(ctx, m, configs)
+}
+
+func (r *Resolver) overrideClient() (*cluster.Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.override == nil {
+		c, err := cluster.New(r.opts.OverrideName, r.opts.Override, r.opts.Limits)
+		if err != nil {
+			return nil, err
+		}
+		r.override = c
+	}
+	return r.override, nil
+}
+
+func (r *Resolver) named(ctx context.Context, name, by string) (Target, error) {
+	c, err := r.Client(ctx, name)
+	if err != nil {
+		return Target{}, err
+	}
+	return Target{Config: name, By: by, Cluster: c}, nil
+}
+
+// Configs returns the KubevirtConfigs on the supervisor, listed once.
+func (r *Resolver) Configs(ctx context.Context) ([]vitistackv1alpha1.KubevirtConfig, error) {
+	return r.list(ctx)
+}
+
+func (r *Resolver) list(ctx context.Context) ([]vitistackv1alpha1.KubevirtConfig, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.listed {
+		return r.configs, r.listErr
+	}
+	r.listed = true
+	r.listErr = r.supervisor.List(ctx, cluster.KubevirtConfigs, "", "", func(u *unstructured.Unstructured) error {
+		var kc vitistackv1alpha1.KubevirtConfig
+		if err := cluster.FromUnstructured(u, &kc); err != nil {
+			return fmt.Errorf("decode KubevirtConfig %q: %w", u.GetName(), err)
+		}
+		r.configs = append(r.configs, kc)
+		return nil
+	})
+	if r.listErr != nil {
+		r.listErr = fmt.Errorf("list KubevirtConfigs on the supervisor: %w", r.listErr)
+	}
+	sort.Slice(r.configs, func(i, j int) bool { return r.configs[i].Name < r.configs[j].Name })
+	return r.configs, r.listErr
+}
+
+func (r *Resolver) config(ctx context.Context, name string) (*vitistackv1alpha1.KubevirtConfig, error) {
+	configs, err := r.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range configs {
+		if configs[i].Name == name {
+			return &configs[i], nil
+		}
+	}
+	names := make([]string, 0, len(configs))
+	for _, c := range configs {
+		names = append(names, c.Name)
+	}
+	return nil, fmt.Errorf("KubevirtConfig %q not found on the supervisor (have: %s)", name, orNone(names))
+}
+
+// Client returns the client of a KubevirtConfig's cluster, built once per run.
+func (r *Resolver) Client(ctx context.Context, name string) (*cluster.Client, error) {
+	r.mu.Lock()
+	cr, ok := r.clients[name]
+	if !ok {
+		cr = &clientResult{}
+		r.clients[name] = cr
+	}
+	r.mu.Unlock()
+	cr.once.Do(func() { cr.client, cr.err = r.build(ctx, name) })
+	return cr.client, cr.err
+}
+
+func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, error) {
+	kc, err := r.config(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	ns, secret := kc.Spec.SecretNamespace, kc.Spec.KubeconfigSecretRef
+	switch {
+	case secret == "":
+		return nil, fmt.Errorf("KubevirtConfig %q: spec.kubeconfigSecretRef is empty (name the Secret that holds the remote kubeconfig)", name)
+	case ns == "":
+		return nil, fmt.Errorf("KubevirtConfig %q: spec.secretNamespace is empty (name the namespace of Secret %q)", name, secret)
+	}
+	src := Source{KubevirtConfig: name, SecretRef: ns + "/" + secret, Key: SecretKey}
+	data, err := r.supervisor.SecretData(ctx, ns, secret)
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("KubevirtConfig %q: Secret %q not found on the supervisor", name, src.SecretRef)
+		}
+		return nil, fmt.Errorf("KubevirtConfig %q: read Secret %q: %w", name, src.SecretRef, err)
+	}
+	raw, ok := data[SecretKey]
+	if !ok {
+		return nil, fmt.Errorf("KubevirtConfig %q: Secret %q has no %q key (keys: %s)", name, src.SecretRef, SecretKey, orNone(keys(data)))
+	}
+	cfg, err := UntrustedConfig(raw, src, r.opts.Policy)
+	if err != nil {
+		return nil, err
+	}
+	return cluster.New(name, cfg, r.opts.Limits)
+}
+
+// search looks for the Machine's VM on every configured cluster: by the source-machine labels first,
+// then by name. Unreachable clusters are skipped, as the operator does.
+func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, configs []vitistackv1alpha1.KubevirtConfig) (Target, error) {
+	var names []string
+	var skipped []string
+	for _, kc := range configs {
+		names = append(names, kc.Name)
+		c, err := r.Client(ctx, kc.Name)
+		if err != nil {
+			skipped = append(skipped, kc.Name)
+			continue
+		}
+		found, err := r.holdsVM(ctx, c, m)
+		if err != nil {
+			skipped = append(skipped, kc.Name)
+			continue
+		}
+		if found {
+			return Target{Config: kc.Name, By: ByVMSearch, Cluster: c}, nil
+		}
+	}
+	msg := fmt.Sprintf("machine %q has no %s annotation and %d KubevirtConfigs are available (%s), none of whose clusters holds its VirtualMachine: cannot choose (set the annotation, --kubevirt-config or DEFAULT_KUBEVIRT_CONFIG)",
+		key(m), AnnotationKubevirtConfig, len(configs), strings.Join(names, ", "))
+	if len(skipped) > 0 {
+		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(skipped, ", "))
+	}
+	return Target{}, errors.New(msg)
+}
+
+func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
+	found := false
+	err := c.List(ctx, cluster.VirtualMachines, m.Namespace, "", func(u *unstructured.Unstructured) error {
+		l := u.GetLabels()
+		if l["vitistack.io/source-machine"] == m.Name || l["source-machine"] == m.Name {
+			found = true
+		}
+		if r.opts.VMNames != nil {
+			for _, n := range r.opts.VMNames(m.Name) {
+				if u.GetName() == n {
+					found = true
+				}
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
+func key(m *vitistackv1alpha1.Machine) string { return m.Namespace + "/" + m.Name }
+
+func keys(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
