@@ -1,0 +1,130 @@
+// Command demo is `make demo`: it starts a local supervisor and a remote KubeVirt control plane
+// (real kube-apiserver and etcd), loads the examples, runs the plugin through kubectl against them,
+// shows what was created, and tears everything down, also on Ctrl-C.
+//
+// It expects kubectl-vitimachine and kubectl on PATH and KUBEBUILDER_ASSETS set (the Makefile does
+// both).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
+)
+
+// remote is the demo's KubeVirt cluster; examples/kubevirtconfig.yaml registers the same name.
+const remote = "kubevirt-1"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "vitimachine-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	step("Starting a supervisor and a remote KubeVirt control plane on 127.0.0.1 (kube-apiserver + etcd)")
+	start := time.Now()
+	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remote}, Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("Tearing down the control planes")
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "demo: stop:", err)
+		}
+	}()
+	fmt.Printf("   up in %s; supervisor kubeconfig %s, remote kubeconfig %s\n", time.Since(start).Round(100*time.Millisecond),
+		env.Supervisor.KubeconfigPath, env.Remote(remote).KubeconfigPath)
+	fmt.Printf("   KubevirtConfig %q and its Secret %s/%s-kubeconfig are registered on the supervisor\n", remote, testenv.SecretNamespace, remote)
+
+	d := demo{ctx: ctx, dir: dir, supervisor: env.Supervisor.KubeconfigPath, remote: env.Remote(remote).KubeconfigPath}
+	return d.script()
+}
+
+type demo struct {
+	ctx                context.Context
+	dir                string
+	supervisor, remote string
+}
+
+func (d demo) script() error {
+	steps := []struct {
+		title string
+		args  []string
+		codes []int // accepted exit codes
+	}{
+		{"The plugin, found by kubectl on PATH", []string{"plugin", "list", "--name-only"}, nil},
+		{"Client and supervisor versions", []string{"vitimachine", "version"}, nil},
+		{"Load the example MachineClasses on the supervisor", []string{"apply", "-f", "examples/machineclasses.yaml"}, nil},
+		{"The custom namespace must exist on the supervisor (never on the remote: that is the plugin's job)", []string{"create", "namespace", "test-namespace"}, nil},
+		{"Preview: what create would do, with a diff (exit 1: differences)", []string{"vitimachine", "diff", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, []int{1}},
+		{"Server dry-run: every write sent with dryRun=All, nothing stored", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml", "--dry-run=server"}, nil},
+		{"Create for real: namespace first, then PVCs, then the VirtualMachine", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"The namespaces on the remote KubeVirt cluster: test-namespace was created, with the managed-by label", []string{"--kubeconfig", d.remote, "get", "namespaces", "-L", "managed-by"}, nil},
+		{"The PVCs and VirtualMachines on the remote, with their labels", []string{"--kubeconfig", d.remote, "get", "pvc,virtualmachines", "-A", "-L", "managed-by,vitistack.io/source-machine,disk-type"}, nil},
+		{"The Machines on the supervisor now record their KubevirtConfig", []string{"get", "machines", "-A", "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,KUBEVIRT-CONFIG:.metadata.annotations.vitistack\\.io/kubevirt-config"}, nil},
+		{"Run again: nothing to do, nothing written", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"diff now finds no differences (exit 0)", []string{"vitimachine", "diff", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+	}
+	for _, s := range steps {
+		if err := d.ctx.Err(); err != nil {
+			return errors.New("interrupted")
+		}
+		step(s.title)
+		if err := d.kubectl(s.args, s.codes); err != nil {
+			return err
+		}
+	}
+	step("Done")
+	return nil
+}
+
+// kubectl runs kubectl with the supervisor as the current context and prints the command first.
+func (d demo) kubectl(args []string, accept []int) error {
+	shown := make([]string, len(args))
+	for i, a := range args {
+		shown[i] = strings.ReplaceAll(a, d.dir+string(filepath.Separator), "$DEMO/")
+	}
+	fmt.Printf("\n$ kubectl %s\n", strings.Join(shown, " "))
+	cmd := exec.CommandContext(d.ctx, "kubectl", args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+d.supervisor, "HOME="+d.dir)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		for _, c := range accept {
+			if ee.ExitCode() == c {
+				fmt.Printf("(exit %d)\n", c)
+				return nil
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("kubectl %s: %w", strings.Join(shown, " "), err)
+	}
+	return nil
+}
+
+func step(s string) {
+	fmt.Printf("\n==> %s\n", s)
+}
