@@ -234,3 +234,28 @@ func machineYAML(namespace, name, annotations, spec string) string {
 func annotation(kv string) string {
 	return "    vitistack.io/kubevirt-config: " + kv + "\n"
 }
+
+// action returns the ACTION cell of the report row of an object ("kind.group/name"), or "" when
+// there is no such row. With a cluster name, only rows of that cluster count.
+func action(report, object string, clusterName ...string) string {
+	for _, line := range strings.Split(report, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[2] != object {
+			continue
+		}
+		if len(clusterName) > 0 && f[1] != clusterName[0] {
+			continue
+		}
+		return strings.Join(f[3:], " ")
+	}
+	return ""
+}
+
+// wantAction fails unless the object's row has the given action (compared up to a ":" message).
+func wantAction(t *testing.T, r result, object, want string) {
+	t.Helper()
+	got := action(r.stdout, object)
+	if got != want && !strings.HasPrefix(got, want+":") {
+		t.Errorf("%s: action %q, want %q\n%s", object, got, want, r)
+	}
+}

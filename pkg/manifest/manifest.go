@@ -19,6 +19,7 @@ import (
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -159,8 +160,8 @@ func decodeDoc(raw []byte, origin string) ([]Machine, error) {
 	default:
 		return nil, fmt.Errorf("%s: %s %s is not a Machine (only apiVersion: %s, kind: Machine is accepted)", origin, tm.APIVersion, tm.Kind, vitistackv1alpha1.GroupVersion)
 	}
-	var m vitistackv1alpha1.Machine
-	if err := yaml.UnmarshalStrict(raw, &m); err != nil {
+	m, err := decodeMachine(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", origin, err)
 	}
 	if m.Name == "" {
@@ -169,7 +170,29 @@ func decodeDoc(raw []byte, origin string) ([]Machine, error) {
 	if m.Status.Phase != "" || len(m.Status.Conditions) > 0 {
 		m.Status = vitistackv1alpha1.MachineStatus{}
 	}
-	return []Machine{{Machine: &m, Origin: origin}}, nil
+	return []Machine{{Machine: m, Origin: origin}}, nil
+}
+
+// decodeMachine decodes strictly: duplicated keys and fields the Machine type does not have are
+// errors that name the field path (spec.cpuz), not silently dropped.
+func decodeMachine(raw []byte) (*vitistackv1alpha1.Machine, error) {
+	j, err := yaml.YAMLToJSONStrict(raw)
+	if err != nil {
+		return nil, err
+	}
+	var m vitistackv1alpha1.Machine
+	strict, err := sigsjson.UnmarshalStrict(j, &m, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	if err != nil {
+		return nil, err
+	}
+	if len(strict) > 0 {
+		msgs := make([]string, len(strict))
+		for i, e := range strict {
+			msgs[i] = e.Error()
+		}
+		return nil, errors.New(strings.Join(msgs, "; "))
+	}
+	return &m, nil
 }
 
 func decodeList(raw []byte, origin string) ([]Machine, error) {
