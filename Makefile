@@ -46,6 +46,18 @@ demo: build ## Start a local supervisor and a KubeVirt control plane, load the e
 	@assets=$$(hack/envtest-assets.sh) && \
 	  KUBEBUILDER_ASSETS=$$assets PATH="$(CURDIR)/bin:$$assets:$$PATH" go run ./hack/demo
 
+.PHONY: dist
+dist: ## Reproducible release archives and dist/checksums.txt (VERSION=, PLATFORMS=, SOURCE_DATE_EPOCH=)
+	hack/dist.sh
+
+.PHONY: validate-krew
+validate-krew: ## Validate plugins/vitimachine.yaml and the rendered .krew.yaml with krew's validate-krew-manifest
+	hack/validate-krew.sh
+
+.PHONY: krew-manifest
+krew-manifest: ## Regenerate plugins/vitimachine.yaml from dist/ (after make dist VERSION=vX.Y.Z)
+	hack/update-krew-manifest.sh
+
 .PHONY: clean
 clean: ## Remove build outputs (the cached control plane stays; see hack/envtest-assets.sh)
 	rm -rf bin dist

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -152,6 +153,22 @@ func withUser(t *testing.T, kubeconfig []byte, name string, edit func(*clientcmd
 		t.Fatal(err)
 	}
 	return out
+}
+
+// updateStatus writes an object's status subresource, as a controller would.
+func (s *suite) updateStatus(t *testing.T, p *testenv.Plane, r cluster.Resource, u *unstructured.Unstructured) {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(p.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri := dynamic.ResourceInterface(dyn.Resource(r.GVR))
+	if r.Namespaced {
+		ri = dyn.Resource(r.GVR).Namespace(u.GetNamespace())
+	}
+	if _, err := ri.UpdateStatus(context.Background(), u, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // deleteObject deletes through a plain dynamic client: the plugin's cluster.Client has no delete, on
