@@ -9,6 +9,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // CreateOptions carries `kubectl vitimachine create`.
@@ -22,7 +23,7 @@ type CreateOptions struct {
 	Timeout  time.Duration
 
 	opts   pipeline.Options
-	dryRun pipeline.DryRun
+	dryRun write.Strategy
 }
 
 // NewCmdCreate builds `kubectl vitimachine create`.
@@ -89,7 +90,7 @@ func (o *CreateOptions) Complete(c *cobra.Command, args []string) error {
 	if o.Output != "" && o.Diff {
 		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
 	}
-	if o.Wait && o.dryRun != pipeline.DryRunNone {
+	if o.Wait && o.dryRun != write.None {
 		return newUsageError(c, fmt.Errorf("--wait needs real writes; drop --dry-run or --wait"))
 	}
 	return nil
@@ -178,14 +179,9 @@ func listObjects(plans []*pipeline.Plan) ([]map[string]any, []string) {
 	return objs, refs
 }
 
-func parseDryRun(c *cobra.Command, s string) (pipeline.DryRun, error) {
-	switch s {
-	case "none", "":
-		return pipeline.DryRunNone, nil
-	case "client":
-		return pipeline.DryRunClient, nil
-	case "server":
-		return pipeline.DryRunServer, nil
+func parseDryRun(c *cobra.Command, s string) (write.Strategy, error) {
+	if st, ok := write.Parse(s); ok {
+		return st, nil
 	}
-	return 0, newUsageError(c, fmt.Errorf(`invalid --dry-run %q (use "none", "client" or "server")`, s))
+	return write.None, newUsageError(c, fmt.Errorf(`invalid --dry-run %q (use "none", "client" or "server")`, s))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // DiffOptions carries `kubectl vitimachine diff`.
@@ -52,7 +53,7 @@ Exit status: 0 no differences, 1 differences found, 2 or more an error.`,
 
 // Run plans without writing and prints the diffs.
 func (o *DiffOptions) Run(ctx context.Context, args []string) error {
-	p, err := o.Pipeline.newPipeline(o.root, o.opts, pipeline.DryRunClient)
+	p, err := o.Pipeline.newPipeline(o.root, o.opts, write.Client)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/manifest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // PipelineFlags are the flags `create` and `diff` share: where Machines come from and how they are
@@ -132,7 +133,7 @@ func (f *PipelineFlags) inputs(ctx context.Context, root *RootOptions, superviso
 }
 
 // newPipeline builds the supervisor client, the resolver and the pipeline.
-func (f *PipelineFlags) newPipeline(root *RootOptions, opts pipeline.Options, dry pipeline.DryRun) (*pipeline.Pipeline, error) {
+func (f *PipelineFlags) newPipeline(root *RootOptions, opts pipeline.Options, dry write.Strategy) (*pipeline.Pipeline, error) {
 	sup, err := f.Target.supervisor(root)
 	if err != nil {
 		return nil, err
@@ -141,5 +142,5 @@ func (f *PipelineFlags) newPipeline(root *RootOptions, opts pipeline.Options, dr
 	if err != nil {
 		return nil, err
 	}
-	return &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: pipeline.Writer{DryRun: dry}, Options: opts}, nil
+	return &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: write.Writer{Strategy: dry}, Options: opts}, nil
 }

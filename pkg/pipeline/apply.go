@@ -8,6 +8,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // Apply carries out the plans, Machine by Machine and object by object in plan order. A Machine whose
@@ -54,7 +55,7 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 			it.Action = NamespacePending
 			continue
 		}
-		_, err := p.Writer.Create(ctx, c, it.Resource, it.Desired)
+		err := p.Writer.Create(ctx, c, it.Resource, it.Desired)
 		if apierrors.IsAlreadyExists(err) {
 			// Another run or the operator got there first: the object exists, which is all we want.
 			it.Action, it.Message = Unchanged, "created meanwhile by someone else"
@@ -65,7 +66,7 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 			failed = it
 			continue
 		}
-		if it.Resource == cluster.Namespaces && p.Writer.DryRun == DryRunServer {
+		if it.Resource == cluster.Namespaces && p.Writer.Strategy == write.Server {
 			nsPending = true
 		}
 	}
@@ -75,7 +76,7 @@ func (p *Pipeline) settle(it *Item, err error, done, dry Action) {
 	switch {
 	case err != nil:
 		it.Action, it.Message = Failed, fmt.Sprintf("cluster %s: %s: %v", it.Cluster, it.Ref(), err)
-	case p.Writer.DryRun == DryRunNone:
+	case p.Writer.Strategy == write.None:
 		it.Action = done
 	default:
 		it.Action = dry

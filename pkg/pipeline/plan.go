@@ -15,6 +15,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // Finalizer is the kubevirt-operator's finalizer; a Machine carrying it is owned by a running operator.
@@ -48,7 +49,7 @@ type Options struct {
 type Pipeline struct {
 	Supervisor *cluster.Client
 	Resolver   *target.Resolver
-	Writer     Writer
+	Writer     write.Writer
 	Options    Options
 
 	mu      sync.Mutex

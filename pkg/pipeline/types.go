@@ -8,29 +8,6 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
-// DryRun is kubectl's --dry-run strategy.
-type DryRun int
-
-const (
-	// DryRunNone writes.
-	DryRunNone DryRun = iota
-	// DryRunClient sends no write anywhere; reads still happen, to plan.
-	DryRunClient
-	// DryRunServer sends every write with dryRun=All.
-	DryRunServer
-)
-
-// String is the flag value.
-func (d DryRun) String() string {
-	switch d {
-	case DryRunClient:
-		return "client"
-	case DryRunServer:
-		return "server"
-	}
-	return "none"
-}
-
 // Action is what happened, or would happen, to one object.
 type Action string
 

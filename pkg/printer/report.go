@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // Row is one line of the create report.
@@ -73,9 +74,9 @@ func colorAction(p Palette, a pipeline.Action, text string) string {
 
 // Summary prints "3 created, 1 unchanged, 0 failed", with differs and skipped when there are any,
 // and the dry-run mode when one ran.
-func Summary(w io.Writer, s pipeline.Summary, dryRun pipeline.DryRun) error {
+func Summary(w io.Writer, s pipeline.Summary, dryRun write.Strategy) error {
 	created := "created"
-	if dryRun != pipeline.DryRunNone {
+	if dryRun != write.None {
 		created = "to create"
 	}
 	parts := []string{fmt.Sprintf("%d %s", s.Created, created), fmt.Sprintf("%d unchanged", s.Unchanged)}
@@ -87,7 +88,7 @@ func Summary(w io.Writer, s pipeline.Summary, dryRun pipeline.DryRun) error {
 	}
 	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	line := strings.Join(parts, ", ")
-	if dryRun != pipeline.DryRunNone {
+	if dryRun != write.None {
 		line += fmt.Sprintf(" (dry run: %s)", dryRun)
 	}
 	_, err := fmt.Fprintln(w, line)
