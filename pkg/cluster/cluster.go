@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/version"
 )
 
 // Resources the plugin reads and writes. Kinds are fixed, so no discovery is ever needed.
@@ -52,6 +54,9 @@ func singular(kind string) string {
 	return string(b)
 }
 
+// UserAgent is what the plugin sends as User-Agent: "kubectl-vitimachine/<version>".
+func UserAgent() string { return "kubectl-vitimachine/" + version.Get().GitVersion }
+
 // PageSize is the limit of each page of a list.
 const PageSize = 500
 
@@ -76,7 +81,7 @@ func New(name string, cfg *rest.Config, limits Limits) (*Client, error) {
 	c := rest.CopyConfig(cfg)
 	c.QPS, c.Burst = limits.QPS, limits.Burst
 	if c.UserAgent == "" {
-		c.UserAgent = "kubectl-vitimachine"
+		c.UserAgent = UserAgent()
 	}
 	dyn, err := dynamic.NewForConfig(c)
 	if err != nil {

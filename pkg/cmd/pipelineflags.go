@@ -138,7 +138,7 @@ func (f *PipelineFlags) newPipeline(root *RootOptions, opts pipeline.Options, dr
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.Target.resolver(root, sup, opts.Render.Naming)
+	res, err := f.Target.resolver(root, sup, opts.Render.Naming, defaultSearchTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -80,6 +80,7 @@ VirtualMachine. Nothing is ever deleted and existing objects are never updated.`
 		NewCmdCompletion(o),
 		NewCmdCreate(o),
 		NewCmdDiff(o),
+		NewCmdNSSync(o),
 	)
 	return root
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
@@ -50,14 +51,21 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	return cluster.New("supervisor", cfg, f.limits())
 }
 
-// resolver builds the target resolver.
-func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming) (*target.Resolver, error) {
+// defaultSearchTimeout bounds each cluster's answer when create looks for a Machine's VM.
+const defaultSearchTimeout = 30 * time.Second
+
+// resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
+func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration) (*target.Resolver, error) {
 	opts := target.Options{
-		Default:   f.KubevirtConfig,
-		DefaultBy: target.ByFlag,
-		Policy:    target.Policy{AllowExec: f.AllowExec, AllowProxy: f.AllowProxy},
-		Limits:    f.limits(),
+		SearchTimeout: searchTimeout,
+		Default:       f.KubevirtConfig,
+		DefaultBy:     target.ByFlag,
+		Policy:        target.Policy{AllowExec: f.AllowExec, AllowProxy: f.AllowProxy},
+		Limits:        f.limits(),
 		VMNames: func(machine string) []string {
+			if naming == "" {
+				return []string{render.VMName(render.NamingSeed, machine), render.VMName(render.NamingOperator, machine)}
+			}
 			return []string{render.VMName(naming, machine)}
 		},
 	}

@@ -39,6 +39,8 @@ type call struct {
 	args  []string
 	stdin string
 	env   []string
+	// supervisor is the current context's cluster; nil means the main supervisor.
+	supervisor *testenv.Plane
 }
 
 // kubectl runs the real kubectl with the plugin first on PATH and the supervisor as the current
@@ -48,10 +50,14 @@ func (s *suite) kubectl(t *testing.T, c call) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(s.assets, "kubectl"), c.args...)
+	sup := s.env.Supervisor
+	if c.supervisor != nil {
+		sup = c.supervisor
+	}
 	cmd.Env = append([]string{
 		"PATH=" + s.bin + string(os.PathListSeparator) + s.assets + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + s.dir,
-		"KUBECONFIG=" + s.env.Supervisor.KubeconfigPath,
+		"KUBECONFIG=" + sup.KubeconfigPath,
 	}, c.env...)
 	cmd.Stdin = strings.NewReader(c.stdin)
 	var out, errOut bytes.Buffer

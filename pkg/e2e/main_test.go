@@ -20,7 +20,10 @@ const (
 
 // suite is the state shared by every test of the package: the planes are started once.
 type suite struct {
-	env    *testenv.Env
+	env *testenv.Env
+	// nsSup is a second supervisor, with the same remotes, where only the ns-sync tests put
+	// Machines: an unfiltered ns-sync there sees only them.
+	nsSup  *testenv.Plane
 	dir    string // temporary HOME, kubeconfigs, the plugin binary
 	bin    string // folder with kubectl-vitimachine
 	assets string // folder with kubectl, kube-apiserver, etcd
@@ -60,7 +63,7 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	start := time.Now()
-	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remoteA, remoteB}, Dir: dir})
+	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remoteA, remoteB}, Dir: dir, Audit: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start control planes:", err)
 		return 1
@@ -71,7 +74,13 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e: stop control planes:", err)
 		}
 	}()
-	shared = &suite{env: env, dir: dir, bin: bin, assets: assets}
+	nsSup, err := env.AddSupervisor(ctx, "supervisor-ns", testenv.Options{Dir: dir, Audit: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: second supervisor:", err)
+		return 1
+	}
+	defer func() { _ = nsSup.Stop() }()
+	shared = &suite{env: env, nsSup: nsSup, dir: dir, bin: bin, assets: assets}
 	if err := shared.applyFile(ctx, shared.env.Supervisor, filepath.Join(repoRoot(), "examples", "machineclasses.yaml")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: machine classes:", err)
 		return 1

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,6 +68,9 @@ type Options struct {
 	Policy Policy
 	// Limits are the client rate limits for every remote cluster.
 	Limits cluster.Limits
+	// SearchTimeout bounds each cluster's answer in the VM search; 0 means no bound beyond the
+	// caller's context. A cluster that fails or times out once is not searched again in the run.
+	SearchTimeout time.Duration
 	// VMNames are the VM names a Machine may have on its cluster (one per naming scheme), for the
 	// VM search.
 	VMNames func(machine string) []string
@@ -84,6 +88,7 @@ type Resolver struct {
 	listErr  error
 	clients  map[string]*clientResult
 	override *cluster.Client
+	dead     map[string]bool
 }
 
 type clientResult struct {
@@ -97,7 +102,7 @@ func NewResolver(supervisor *cluster.Client, opts Options) *Resolver {
 	if opts.Limits == (cluster.Limits{}) {
 		opts.Limits = cluster.DefaultLimits
 	}
-	return &Resolver{supervisor: supervisor, opts: opts, clients: map[string]*clientResult{}}
+	return &Resolver{supervisor: supervisor, opts: opts, clients: map[string]*clientResult{}, dead: map[string]bool{}}
 }
 
 // Resolve finds the target of one Machine.
@@ -242,12 +247,13 @@ func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, con
 	for _, kc := range configs {
 		names = append(names, kc.Name)
 		c, err := r.Client(ctx, kc.Name)
-		if err != nil {
+		if err != nil || r.isDead(kc.Name) {
 			skipped = append(skipped, kc.Name)
 			continue
 		}
-		found, err := r.holdsVM(ctx, c, m)
+		found, err := r.holdsVMWithin(ctx, c, m)
 		if err != nil {
+			r.markDead(kc.Name)
 			skipped = append(skipped, kc.Name)
 			continue
 		}
@@ -261,6 +267,27 @@ func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, con
 		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(skipped, ", "))
 	}
 	return Target{}, errors.New(msg)
+}
+
+func (r *Resolver) isDead(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dead[name]
+}
+
+func (r *Resolver) markDead(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dead[name] = true
+}
+
+func (r *Resolver) holdsVMWithin(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
+	if r.opts.SearchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.opts.SearchTimeout)
+		defer cancel()
+	}
+	return r.holdsVM(ctx, c, m)
 }
 
 func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {

@@ -23,13 +23,6 @@ func (p *Plane) Client() (*cluster.Client, error) {
 // register puts a default StorageClass on every remote, and a Secret and KubevirtConfig per remote on
 // the supervisor.
 func (e *Env) register(ctx context.Context) error {
-	sup, err := e.Supervisor.Client()
-	if err != nil {
-		return err
-	}
-	if err := Create(ctx, sup, cluster.Namespaces, obj("v1", "Namespace", "", SecretNamespace)); err != nil {
-		return err
-	}
 	for _, r := range e.Remotes {
 		rc, err := r.Client()
 		if err != nil {
@@ -41,6 +34,20 @@ func (e *Env) register(ctx context.Context) error {
 		if err := Create(ctx, rc, cluster.StorageClasses, sc); err != nil {
 			return err
 		}
+	}
+	return registerAll(ctx, e.Supervisor, e.Remotes)
+}
+
+// registerAll registers every remote on a supervisor.
+func registerAll(ctx context.Context, supervisor *Plane, remotes []*Plane) error {
+	sup, err := supervisor.Client()
+	if err != nil {
+		return err
+	}
+	if err := Create(ctx, sup, cluster.Namespaces, obj("v1", "Namespace", "", SecretNamespace)); err != nil {
+		return err
+	}
+	for _, r := range remotes {
 		if err := RegisterRemote(ctx, sup, r.Name, r.Kubeconfig); err != nil {
 			return err
 		}

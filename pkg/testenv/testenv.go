@@ -31,6 +31,18 @@ var crdFiles embed.FS
 // AssetsHint tells how to get the control plane binaries.
 const AssetsHint = `export KUBEBUILDER_ASSETS="$(hack/envtest-assets.sh)"   # builds kube-apiserver, etcd and kubectl once (about 8 minutes), then cached`
 
+// HarnessUserAgent is the User-Agent of the harness's own requests.
+const HarnessUserAgent = "vitimachine-testenv"
+
+// auditPolicy logs every request at Metadata level: who, what, which resource and the response
+// code, never a request or response body.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+`
+
 // ErrNoAssets means KUBEBUILDER_ASSETS does not point at the control plane binaries.
 var ErrNoAssets = errors.New("KUBEBUILDER_ASSETS does not name a folder with kube-apiserver, etcd and kubectl")
 
@@ -56,6 +68,8 @@ type Plane struct {
 	// Kubeconfig is the admin kubeconfig with embedded credentials; KubeconfigPath the same on disk.
 	Kubeconfig     []byte
 	KubeconfigPath string
+	// AuditLog is the audit log's path when Options.Audit was set.
+	AuditLog string
 
 	env *envtest.Environment
 }
@@ -78,8 +92,11 @@ type Options struct {
 	Remotes []string
 	// Dir receives the kubeconfig files; it must exist.
 	Dir string
-	// Out, when set, receives the control planes' output (for debugging).
+	// AttachOutput sends the control planes' output to this process's (for debugging).
 	AttachOutput bool
+	// Audit makes every API server write an audit log (metadata only, no bodies) to
+	// Dir/<plane>.audit.log, so that tests can count the requests a run made.
+	Audit bool
 }
 
 // Env is a supervisor and its remotes.
@@ -168,11 +185,24 @@ func start(p *Plane, crds []*apiextensionsv1.CustomResourceDefinition, opts Opti
 		ControlPlaneStopTimeout:  30 * time.Second,
 		AttachControlPlaneOutput: opts.AttachOutput,
 	}
+	if opts.Audit {
+		policy := filepath.Join(opts.Dir, "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return err
+		}
+		p.AuditLog = filepath.Join(opts.Dir, p.Name+".audit.log")
+		p.env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).
+			Set("audit-log-path", p.AuditLog).
+			Set("audit-log-format", "json")
+	}
 	cfg, err := p.env.Start()
 	if err != nil {
 		return fmt.Errorf("start %s control plane: %w", p.Name, err)
 	}
-	p.Config = cfg
+	p.Config = rest.CopyConfig(cfg)
+	// Requests from the harness are told apart from the plugin's in the audit log by this agent.
+	p.Config.UserAgent = HarnessUserAgent
 	kc, err := p.AddUser("vitimachine-admin", "system:masters")
 	if err != nil {
 		return fmt.Errorf("%s: admin kubeconfig: %w", p.Name, err)
@@ -205,4 +235,22 @@ func loadCRDs(dir string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 		return nil
 	})
 	return out, err
+}
+
+// AddSupervisor starts another supervisor that knows the same remotes (each registered as a
+// KubevirtConfig with its Secret). Tests that need a supervisor of their own use it.
+func (e *Env) AddSupervisor(ctx context.Context, name string, opts Options) (*Plane, error) {
+	crds, err := loadCRDs("crds/supervisor")
+	if err != nil {
+		return nil, err
+	}
+	p := &Plane{Name: name}
+	if err := start(p, crds, opts); err != nil {
+		return nil, err
+	}
+	if err := registerAll(ctx, p, e.Remotes); err != nil {
+		_ = p.Stop()
+		return nil, err
+	}
+	return p, nil
 }

@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestNSSyncRequestBudget(t *testing.T) {
+	s := needEnv(t)
+	tag := fmt.Sprintf("n%d", nsCounter.Add(1))
+	var docs []string
+	missing := map[string]int{}
+	for i := range 9 {
+		ns := fmt.Sprintf("%s-b%d", tag, i)
+		s.create(t, s.nsSup, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+		kv := []string{remoteA, remoteB}[i%2]
+		missing[kv]++
+		// Two Machines per namespace: still one create per namespace.
+		for _, m := range []string{"m1", "m2"} {
+			docs = append(docs, strings.Replace(machineYAML(ns, m, annotation(kv), ""), "metadata:\n", "metadata:\n  labels:\n    batch: "+tag+"\n", 1))
+		}
+	}
+	s.create(t, s.nsSup, strings.Join(docs, "---\n"))
+
+	m := s.mark(t)
+	mustSucceed(t, s.nsSync(t, "-l", "batch="+tag))
+	sup := budget(s.requests(t, m, s.nsSup))
+	want := map[string]int{"list machines": 1, "list kubevirtconfigs": 1, "get secrets": 2}
+	if show(sup) != show(want) {
+		t.Errorf("supervisor requests: %s\nwant %s", show(sup), show(want))
+	}
+	for _, kv := range []string{remoteA, remoteB} {
+		got := budget(s.requests(t, m, s.env.Remote(kv)))
+		want := map[string]int{"list namespaces": 1, "create namespaces": missing[kv]}
+		if show(got) != show(want) {
+			t.Errorf("%s requests: %s\nwant %s", kv, show(got), show(want))
+		}
+	}
+
+	m = s.mark(t)
+	mustSucceed(t, s.nsSync(t, "-l", "batch="+tag))
+	for _, p := range s.planes() {
+		if n := writes(s.requests(t, m, p)); n != 0 {
+			t.Errorf("re-run made %d writes on %s", n, p.Name)
+		}
+	}
+}
+
+func TestCreateRequestBudget(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	s.create(t, s.env.Supervisor, machineYAML(ns, "counted", annotation(remoteA), "  machineClass: small\n"))
+	m := s.mark(t)
+	mustSucceed(t, s.plugin(t, "create", "-n", ns, "counted"))
+	sup := s.requests(t, m, s.env.Supervisor)
+	remote := s.requests(t, m, s.env.Remote(remoteA))
+	if r := len(sup) - writes(sup); r > 4 {
+		t.Errorf("supervisor: %d reads, budget 4: %s", r, show(budget(sup)))
+	}
+	if r := len(remote) - writes(remote); r > 6 {
+		t.Errorf("remote: %d reads, budget 6: %s", r, show(budget(remote)))
+	}
+	if w := writes(remote); w != 3 {
+		t.Errorf("remote: %d writes, want namespace + PVC + VM: %s", w, show(budget(remote)))
+	}
+	for _, e := range append(sup, remote...) {
+		if e.ObjectRef == nil {
+			t.Errorf("discovery or other non-resource request: %s", e)
+		}
+	}
+	if n := len(s.requests(t, m, s.env.Remote(remoteB))); n != 0 {
+		t.Errorf("%d requests to the cluster the Machine does not use", n)
+	}
+
+	m = s.mark(t)
+	mustSucceed(t, s.plugin(t, "create", "-n", ns, "counted"))
+	for _, p := range s.planes() {
+		if n := writes(s.requests(t, m, p)); n != 0 {
+			t.Errorf("re-run made %d writes on %s", n, p.Name)
+		}
+	}
+}
