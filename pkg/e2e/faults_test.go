@@ -97,6 +97,9 @@ func TestNSSyncDeadAndHangingClustersCostTheirTimeoutOnceAndStopNothingElse(t *t
 		ns := fmt.Sprintf("%s-f%d", tag, i)
 		s.create(t, s.nsSup, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
 		docs = append(docs, strings.Replace(machineYAML(ns, "m", annotation(kv), ""), "metadata:\n", "metadata:\n  labels:\n    batch: "+tag+"\n", 1))
+		// These Machines point at clusters that go away with the test; they go too, so that later
+		// unfiltered runs on this supervisor do not trip over them.
+		t.Cleanup(func() { _ = deleteObject(context.Background(), s.client(t, s.nsSup), cluster.Machines, ns, "m") })
 	}
 	s.create(t, s.nsSup, strings.Join(docs, "---\n"))
 
