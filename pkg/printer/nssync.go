@@ -87,7 +87,7 @@ func machines(names []string) string {
 	if len(names) <= maxMachinesShown {
 		return strings.Join(names, ",")
 	}
-	return fmt.Sprintf("%s,+%d more", strings.Join(names[:maxMachinesShown], ","), len(names)-maxMachinesShown)
+	return fmt.Sprintf("%s(+%d)", strings.Join(names[:maxMachinesShown], ","), len(names)-maxMachinesShown)
 }
 
 func colorNS(p Palette, a nssync.Action, text string) string {

@@ -1,0 +1,99 @@
+package diff_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+)
+
+func TestEqualIgnoresWhatTheServerAdds(t *testing.T) {
+	desired := map[string]any{"metadata": map[string]any{"name": "a", "labels": map[string]any{"x": "1"}},
+		"spec": map[string]any{"size": int64(3), "list": []any{map[string]any{"n": "a"}}}}
+	for _, tc := range []struct {
+		name string
+		live map[string]any
+		want bool
+	}{
+		{"same plus server fields", map[string]any{"metadata": map[string]any{"name": "a", "uid": "u", "resourceVersion": "7", "labels": map[string]any{"x": "1", "y": "2"}},
+			"spec": map[string]any{"size": float64(3), "default": true, "list": []any{map[string]any{"n": "a", "extra": 1}}}, "status": map[string]any{"phase": "Bound"}}, true},
+		{"changed value", map[string]any{"metadata": map[string]any{"name": "a", "labels": map[string]any{"x": "2"}},
+			"spec": map[string]any{"size": int64(3), "list": []any{map[string]any{"n": "a"}}}}, false},
+		{"missing field", map[string]any{"metadata": map[string]any{"name": "a"}, "spec": map[string]any{"size": int64(3), "list": []any{map[string]any{"n": "a"}}}}, false},
+		{"list of another length", map[string]any{"metadata": map[string]any{"name": "a", "labels": map[string]any{"x": "1"}},
+			"spec": map[string]any{"size": int64(3), "list": []any{map[string]any{"n": "a"}, map[string]any{"n": "b"}}}}, false},
+	} {
+		if got := diff.Equal(desired, tc.live); got != tc.want {
+			t.Errorf("%s: Equal = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	m := map[string]any{"kind": "Machine", "spec": map[string]any{"userData": "pw", "cloudInit": map[string]any{"userData": "pw", "networkDataBase64": "cHc=", "type": "noCloud"}}}
+	out := diff.Mask(m)
+	spec := out["spec"].(map[string]any)
+	ci := spec["cloudInit"].(map[string]any)
+	if spec["userData"] != diff.Masked || ci["userData"] != diff.Masked || ci["networkDataBase64"] != diff.Masked || ci["type"] != "noCloud" {
+		t.Errorf("masked: %v", out)
+	}
+	if m["spec"].(map[string]any)["userData"] != "pw" {
+		t.Error("Mask changed its input")
+	}
+	sec := diff.Mask(map[string]any{"kind": "Secret", "data": map[string]any{"kubeconfig": "Zm9v"}, "stringData": map[string]any{"token": "t"}})
+	if sec["data"].(map[string]any)["kubeconfig"] != diff.Masked || sec["stringData"].(map[string]any)["token"] != diff.Masked {
+		t.Errorf("secret not masked: %v", sec)
+	}
+	cm := diff.Mask(map[string]any{"kind": "ConfigMap", "data": map[string]any{"k": "v"}})
+	if cm["data"].(map[string]any)["k"] != "v" {
+		t.Error("ConfigMap data masked")
+	}
+}
+
+func TestLinesMatchesDiffU(t *testing.T) {
+	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
+	b := "1\n2\nX\n4\n5\n6\n7\n8\n9\n10\n11\nY\n12\n"
+	// The expected text is what GNU diff -u prints for these inputs.
+	want := `--- a
++++ b
+@@ -1,6 +1,6 @@
+ 1
+ 2
+-3
++X
+ 4
+ 5
+ 6
+@@ -9,4 +9,5 @@
+ 9
+ 10
+ 11
++Y
+ 12
+`
+	if got := diff.Lines("a", "b", a, b).String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if u := diff.Lines("a", "b", a, a); !u.Empty() || u.String() != "" {
+		t.Errorf("equal texts gave a diff: %q", u.String())
+	}
+	if got := diff.Lines("a", "b", "", "x\n").String(); !strings.Contains(got, "@@ -0,0 +1,1 @@\n+x\n") {
+		t.Errorf("new file: %q", got)
+	}
+}
+
+func TestObjectProjectsAndMasks(t *testing.T) {
+	desired := map[string]any{"kind": "Machine", "spec": map[string]any{"userData": "secret-pw", "machineClass": "small"}}
+	live := map[string]any{"kind": "Machine", "metadata": map[string]any{"uid": "x"}, "spec": map[string]any{"userData": "old-pw", "machineClass": "large"}}
+	u, err := diff.Object("m", desired, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := u.String()
+	if strings.Contains(s, "pw") || strings.Contains(s, "uid") {
+		t.Errorf("diff leaks secret or server fields:\n%s", s)
+	}
+	if !strings.Contains(s, "-  machineClass: large\n+  machineClass: small") {
+		t.Errorf("diff:\n%s", s)
+	}
+}
