@@ -85,12 +85,23 @@ func (d demo) script() error {
 		{"The Machines on the supervisor now record their KubevirtConfig", []string{"get", "machines", "-A", "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,KUBEVIRT-CONFIG:.metadata.annotations.vitistack\\.io/kubevirt-config"}, nil},
 		{"Run again: nothing to do, nothing written", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
 		{"diff now finds no differences (exit 0)", []string{"vitimachine", "diff", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"ns-sync: a batch of Machines in two more namespaces, applied with plain kubectl", []string{"create", "namespace", "team-a"}, nil},
+		{"", []string{"create", "namespace", "team-b"}, nil},
+		{"", []string{"apply", "-f", "examples/machines-batch.yaml"}, nil},
+		{"A namespace the plugin once created on the remote, whose Machines are gone (an orphan)", []string{"--kubeconfig", d.remote, "create", "namespace", "old-project"}, nil},
+		{"", []string{"--kubeconfig", d.remote, "label", "namespace", "old-project", "managed-by=vitistack-kubevirt-operator"}, nil},
+		{"ns-sync preview: one namespace list per cluster, nothing written", []string{"vitimachine", "ns-sync", "--dry-run=client"}, nil},
+		{"ns-sync: every Machine's namespace on its cluster; the orphan is reported, never deleted", []string{"vitimachine", "ns-sync"}, nil},
+		{"ns-sync again: nothing to do", []string{"vitimachine", "ns-sync", "-o", "yaml"}, nil},
+		{"The remote's namespaces now", []string{"--kubeconfig", d.remote, "get", "namespaces", "-L", "managed-by"}, nil},
 	}
 	for _, s := range steps {
 		if err := d.ctx.Err(); err != nil {
 			return errors.New("interrupted")
 		}
-		step(s.title)
+		if s.title != "" {
+			step(s.title)
+		}
 		if err := d.kubectl(s.args, s.codes); err != nil {
 			return err
 		}

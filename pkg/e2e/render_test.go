@@ -137,7 +137,7 @@ func TestOutputIsAListKubectlApplies(t *testing.T) {
 
 func TestEveryExampleRenders(t *testing.T) {
 	s := needEnv(t)
-	for _, ex := range []string{"machine-small.yaml", "machine-custom-namespace.yaml"} {
+	for _, ex := range []string{"machine-small.yaml", "machine-custom-namespace.yaml", "machines-batch.yaml"} {
 		t.Run(ex, func(t *testing.T) {
 			r := mustSucceed(t, s.plugin(t, "create", "-f", repoRoot()+"/examples/"+ex, "--kubevirt-config", remoteA, "--dry-run=client", "-o", "yaml"))
 			mustContain(t, "output", r.stdout, "kind: Machine", "kind: VirtualMachine", "kind: PersistentVolumeClaim")

@@ -37,8 +37,12 @@ func NSSync(w io.Writer, r *nssync.Report, p Palette) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "skipped machine %s: %s\n", s.Machine, s.Message)
 	}
+	verb := "recorded"
+	if r.DryRun != "none" {
+		verb = "would record"
+	}
 	for _, a := range r.Annotated {
-		fmt.Fprintf(w, "recorded on machine %s: %s\n", a.Machine, a.Message)
+		fmt.Fprintf(w, "%s on machine %s: %s\n", verb, a.Machine, a.Message)
 	}
 	if len(r.Orphans) > 0 {
 		fmt.Fprintln(w)
