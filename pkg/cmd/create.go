@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
@@ -172,7 +173,8 @@ func listObjects(plans []*pipeline.Plan) ([]map[string]any, []string) {
 			if it.Desired == nil {
 				continue
 			}
-			objs = append(objs, it.Desired)
+			// Secret-like values never reach the output, -o included (see docs/security.md).
+			objs = append(objs, diff.Mask(it.Desired))
 			refs = append(refs, it.Ref())
 		}
 	}

@@ -61,6 +61,7 @@ VirtualMachine. Nothing is ever deleted and existing objects are never updated.`
 		},
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			c.SetContext(withRedactedBodies(c.Context()))
 			return o.validateColor(c)
 		},
 	}

@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// TestNoSecretReachesOutputOrLogsAtAnyVerbosity runs create (with --diff and -o) and ns-sync at
+// every -v from 0 to 10 and looks for the remote's client key, its certificate and cloud-init user
+// data in everything the plugin prints.
+func TestNoSecretReachesOutputOrLogsAtAnyVerbosity(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	const canary = "CANARY-hunter2-userdata"
+	file := writeFile(t, "m.yaml", machineYAML(ns, "leaky", annotation(remoteA),
+		"  cloudInit:\n    userData: \"#cloud-config\\npassword: "+canary+"\\n\"\n  userData: "+canary+"\n"))
+	cfg, err := clientcmd.Load(s.env.Remote(remoteA).Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
+	secrets := map[string]string{
+		"cloud-init user data": canary,
+		"client key (PEM)":     string(user.ClientKeyData[40:100]),
+		"client certificate":   string(user.ClientCertificateData[40:100]),
+		"kubeconfig Secret":    "client-key-data",
+	}
+	sawRedaction := false
+	for v := 0; v <= 10; v++ {
+		for _, args := range [][]string{
+			{"create", "-f", file, "--dry-run=server", "--diff"},
+			{"create", "-f", file, "--dry-run=server", "-o", "yaml"},
+			{"diff", "-f", file},
+		} {
+			r := s.plugin(t, append(args, fmt.Sprintf("-v=%d", v))...)
+			if r.code > 1 {
+				t.Fatalf("-v=%d %v:\n%s", v, args, r)
+			}
+			for what, secret := range secrets {
+				if strings.Contains(r.stdout+r.stderr, secret) {
+					t.Errorf("-v=%d %v: %s leaked", v, args, what)
+				}
+			}
+			sawRedaction = sawRedaction || strings.Contains(r.stderr, "not logged by kubectl-vitimachine")
+		}
+	}
+	if !sawRedaction {
+		t.Error("no redacted body seen at -v=8..10: the sweep did not exercise body logging")
+	}
+	// The Machine is created for real once, so that ns-sync and re-runs read it back from the server.
+	mustSucceed(t, s.plugin(t, "create", "-f", file))
+	for v := 0; v <= 10; v++ {
+		r := s.plugin(t, "create", "-n", ns, "leaky", fmt.Sprintf("-v=%d", v))
+		for what, secret := range secrets {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("-v=%d create by name: %s leaked", v, what)
+			}
+		}
+	}
+}
