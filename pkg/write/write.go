@@ -56,16 +56,33 @@ type Writer struct {
 // DryRun reports whether nothing is stored.
 func (w Writer) DryRun() bool { return w.Strategy != None }
 
-// Create creates obj unless the strategy is client.
+// Create creates obj unless the strategy is client. A transient failure is retried up to Retries
+// times with backoff; after an ambiguous one (a timeout or a broken connection: the server may have
+// stored the object) the object is looked up first and, when it is there, the write counts as done,
+// so a retry never writes twice. Names are fixed, so a duplicate could only surface as AlreadyExists.
 func (w Writer) Create(ctx context.Context, c *cluster.Client, r cluster.Resource, obj map[string]any) error {
 	if w.Strategy == Client {
 		return nil
 	}
-	_, err := c.Create(ctx, r, &unstructured.Unstructured{Object: obj}, w.Strategy == Server)
-	return err
+	u := &unstructured.Unstructured{Object: obj}
+	for attempt := 0; ; attempt++ {
+		_, err := c.Create(ctx, r, u, w.Strategy == Server)
+		if err == nil || !retryable(err) || attempt == Retries || ctx.Err() != nil {
+			return err
+		}
+		if ambiguous(err) && w.Strategy == None {
+			if _, getErr := c.GetUnstructured(ctx, r, u.GetNamespace(), u.GetName()); getErr == nil {
+				return nil
+			}
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return err
+		}
+	}
 }
 
-// Annotate sets one annotation with a merge patch (nothing else of the object is touched).
+// Annotate sets one annotation with a merge patch (nothing else of the object is touched). The patch
+// is idempotent, so every transient failure is simply retried.
 func (w Writer) Annotate(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace, name, key, value string) error {
 	if w.Strategy == Client {
 		return nil
@@ -74,5 +91,13 @@ func (w Writer) Annotate(ctx context.Context, c *cluster.Client, r cluster.Resou
 	if err != nil {
 		return err
 	}
-	return c.MergePatch(ctx, r, namespace, name, patch, w.Strategy == Server)
+	for attempt := 0; ; attempt++ {
+		err := c.MergePatch(ctx, r, namespace, name, patch, w.Strategy == Server)
+		if err == nil || !retryable(err) || attempt == Retries || ctx.Err() != nil {
+			return err
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return err
+		}
+	}
 }
