@@ -17,6 +17,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
@@ -136,9 +137,15 @@ func (s *suite) client(t *testing.T, p *testenv.Plane) *cluster.Client {
 	return c
 }
 
+// RBAC resources, which only the tests create.
+var (
+	clusterRoles        = cluster.Resource{GVR: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, Kind: "ClusterRole"}
+	clusterRoleBindings = cluster.Resource{GVR: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, Kind: "ClusterRoleBinding"}
+)
+
 // resourceFor maps the kinds the tests create to their resources.
 func resourceFor(kind string) (cluster.Resource, bool) {
-	for _, r := range []cluster.Resource{cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.StorageClasses, cluster.StorageProfiles,
+	for _, r := range []cluster.Resource{clusterRoles, clusterRoleBindings, cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.StorageClasses, cluster.StorageProfiles,
 		cluster.VirtualMachines, cluster.Machines, cluster.KubevirtConfigs, cluster.MachineClasses} {
 		if r.Kind == kind {
 			return r, true

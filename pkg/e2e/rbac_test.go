@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+// pipelineRole is everything create needs on a remote cluster except creating VirtualMachines.
+const pipelineRole = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: e2e-no-vm-create
+rules:
+- apiGroups: [""]
+  resources: [namespaces, persistentvolumeclaims]
+  verbs: [get, list, create]
+- apiGroups: [storage.k8s.io]
+  resources: [storageclasses]
+  verbs: [list]
+- apiGroups: [cdi.kubevirt.io]
+  resources: [storageprofiles]
+  verbs: [get]
+- apiGroups: [kubevirt.io]
+  resources: [virtualmachines]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: e2e-no-vm-create
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-no-vm-create}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: e2e-restricted}
+`
+
+func TestForbiddenVMCreateReportsWhatExistsAndARerunCompletes(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	a := s.env.Remote(remoteA)
+	if s.get(t, a, clusterRoles, "", "e2e-no-vm-create") == nil {
+		s.create(t, a, pipelineRole)
+	}
+	kc, err := a.AddUser("e2e-restricted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	restricted := filepath.Join(t.TempDir(), "restricted.kubeconfig")
+	if err := os.WriteFile(restricted, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.create(t, s.env.Supervisor, machineYAML(ns, "half", "", ""))
+
+	m := s.mark(t)
+	r := mustExit(t, s.plugin(t, "create", "-n", ns, "half", "--remote-kubeconfig", restricted), 2)
+	wantAction(t, r, "namespace/"+ns, "created")
+	wantAction(t, r, "persistentvolumeclaim/vm-half-root-pvc", "created")
+	wantAction(t, r, "virtualmachine.kubevirt.io/vm-half", "error")
+	mustContain(t, "report", r.stdout, "forbidden", `cannot create resource "virtualmachines"`, `in the namespace "`+ns+`"`, "cluster ")
+	mustContain(t, "summary", r.stdout, "2 created, 0 unchanged, 1 failed")
+	creates := 0
+	for _, e := range s.requests(t, m, a) {
+		if e.Verb == "create" && e.ObjectRef != nil && e.ObjectRef.Resource == "virtualmachines" {
+			creates++
+		}
+	}
+	if creates != 1 {
+		t.Errorf("forbidden VM create sent %d times, want once (never retried)", creates)
+	}
+
+	// The re-run with enough rights makes only the missing write.
+	m = s.mark(t)
+	r = mustSucceed(t, s.plugin(t, "create", "-n", ns, "half", "--remote-kubeconfig", a.KubeconfigPath))
+	mustContain(t, "summary", r.stdout, "1 created, 2 unchanged, 0 failed")
+	ev := s.requests(t, m, a)
+	if w := writes(ev); w != 1 || !strings.Contains(show(budget(ev)), "create virtualmachines=1") {
+		t.Errorf("re-run writes: %s", show(budget(ev)))
+	}
+	if s.get(t, a, cluster.VirtualMachines, ns, "vm-half") == nil {
+		t.Error("VM not created on re-run")
+	}
+}
