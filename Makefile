@@ -28,9 +28,14 @@ envtest: ## Build the test control plane (kube-apiserver, etcd, kubectl) once; c
 	@hack/envtest-assets.sh >/dev/null
 
 .PHONY: test
-test: ## Unit and end-to-end tests (real API servers), with -race
+test: ## Unit and end-to-end tests (real API servers), with -race, and a short fuzz run
 	@assets=$$(hack/envtest-assets.sh) && \
 	  KUBEBUILDER_ASSETS=$$assets go test -race -count=1 -timeout 30m $(GO_TEST_FLAGS) ./...
+	FUZZTIME=5s hack/fuzz.sh
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 60s each)
+	hack/fuzz.sh
 
 .PHONY: test-unit
 test-unit: ## Unit tests only (no API servers)
