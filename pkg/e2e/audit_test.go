@@ -14,10 +14,10 @@ import (
 
 // auditEvent is the part of an audit.k8s.io/v1 Event the tests look at.
 type auditEvent struct {
-	Stage      string `json:"stage"`
-	Verb       string `json:"verb"`
-	RequestURI string `json:"requestURI"`
-	UserAgent  string `json:"userAgent"`
+	Stage          string `json:"stage"`
+	Verb           string `json:"verb"`
+	RequestURI     string `json:"requestURI"`
+	UserAgent      string `json:"userAgent"`
 	ResponseStatus *struct {
 		Code int `json:"code"`
 	} `json:"responseStatus"`

@@ -141,11 +141,13 @@ func (s *suite) client(t *testing.T, p *testenv.Plane) *cluster.Client {
 var (
 	clusterRoles        = cluster.Resource{GVR: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, Kind: "ClusterRole"}
 	clusterRoleBindings = cluster.Resource{GVR: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, Kind: "ClusterRoleBinding"}
+	roles               = cluster.Resource{GVR: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}, Kind: "Role", Namespaced: true}
+	roleBindings        = cluster.Resource{GVR: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"}, Kind: "RoleBinding", Namespaced: true}
 )
 
 // resourceFor maps the kinds the tests create to their resources.
 func resourceFor(kind string) (cluster.Resource, bool) {
-	for _, r := range []cluster.Resource{clusterRoles, clusterRoleBindings, cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.StorageClasses, cluster.StorageProfiles,
+	for _, r := range []cluster.Resource{clusterRoles, clusterRoleBindings, roles, roleBindings, cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.StorageClasses, cluster.StorageProfiles,
 		cluster.VirtualMachines, cluster.Machines, cluster.KubevirtConfigs, cluster.MachineClasses} {
 		if r.Kind == kind {
 			return r, true

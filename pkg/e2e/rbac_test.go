@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
 
 // pipelineRole is everything create needs on a remote cluster except creating VirtualMachines.
@@ -81,5 +83,60 @@ func TestForbiddenVMCreateReportsWhatExistsAndARerunCompletes(t *testing.T) {
 	}
 	if s.get(t, a, cluster.VirtualMachines, ns, "vm-half") == nil {
 		t.Error("VM not created on re-run")
+	}
+}
+
+// TestTheExampleRBACIsEnough runs create, diff and ns-sync as users that hold nothing but the
+// example roles: examples/rbac-supervisor.yaml on the supervisor and examples/rbac-remote.yaml on the
+// remote (for the identity in the KubevirtConfig's Secret).
+func TestTheExampleRBACIsEnough(t *testing.T) {
+	s := needEnv(t)
+	a := s.env.Remote(remoteA)
+	ctx := t.Context()
+	if s.get(t, s.env.Supervisor, clusterRoles, "", "vitimachine-supervisor") == nil {
+		if err := s.applyFile(ctx, s.env.Supervisor, filepath.Join(repoRoot(), "examples", "rbac-supervisor.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.applyFile(ctx, a, filepath.Join(repoRoot(), "examples", "rbac-remote.yaml")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remoteKC, err := a.AddUser("e2e-provisioner", "vitimachine:provisioners")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup := s.client(t, s.env.Supervisor)
+	if err := testenv.RegisterRemote(ctx, sup, "kv-a-least", remoteKC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = deleteObject(context.Background(), sup, cluster.KubevirtConfigs, "", "kv-a-least")
+		_ = deleteObject(context.Background(), sup, cluster.Secrets, testenv.SecretNamespace, "kv-a-least-kubeconfig")
+	})
+	supKC, err := s.env.Supervisor.AddUser("e2e-operator", "vitimachine:operators")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "operator.kubeconfig")
+	if err := os.WriteFile(kubeconfig, supKC, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "least", "", "  machineClass: small\n"))
+	as := []string{"--kubeconfig", kubeconfig, "--kubevirt-config", "kv-a-least"}
+
+	mustExit(t, s.plugin(t, append([]string{"diff", "-f", file}, as...)...), 1)
+	r := mustSucceed(t, s.plugin(t, append([]string{"create", "-f", file, "--wait=false"}, as...)...))
+	mustContain(t, "report", r.stdout, "4 created, 0 unchanged, 0 failed")
+	if got := recorded(t, s, ns, "least"); got != "kv-a-least" {
+		t.Errorf("annotation %q", got)
+	}
+	mustSucceed(t, s.plugin(t, append([]string{"create", "-f", file}, as...)...))
+	r = mustSucceed(t, s.plugin(t, "ns-sync", "-n", ns, "--kubeconfig", kubeconfig))
+	if got := nsRow(r.stdout, "kv-a-least", ns); got != "least exists" {
+		t.Errorf("ns-sync row %q\n%s", got, r)
+	}
+	if s.get(t, a, cluster.VirtualMachines, ns, "vm-least") == nil {
+		t.Error("VM not created")
 	}
 }
