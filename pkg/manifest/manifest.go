@@ -23,9 +23,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// MaxFileBytes caps one input file (or standard input). Machines are small; a larger input is a
-// mistake, not a manifest.
-const MaxFileBytes = 4 << 20
+// MaxFileBytes caps one input file (or standard input): 1 MiB, well under the API server's request
+// limit. Machines are small; a larger input is a mistake, not a manifest, and it is refused after
+// reading at most MaxFileBytes+1 bytes.
+const MaxFileBytes = 1 << 20
 
 // Machine is one decoded Machine and where it came from.
 type Machine struct {

@@ -74,7 +74,7 @@ func TestReadFoldersStdinAndSizeCap(t *testing.T) {
 	if err := os.WriteFile(big, make([]byte, manifest.MaxFileBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (manifest.Reader{}).Read([]string{big}); err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+	if _, err := (manifest.Reader{}).Read([]string{big}); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
 		t.Errorf("size cap: %v", err)
 	}
 	if _, err := (manifest.Reader{}).Read([]string{filepath.Join(dir, "missing.yaml")}); err == nil || !strings.Contains(err.Error(), "missing.yaml") {

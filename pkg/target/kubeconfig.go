@@ -2,6 +2,8 @@ package target
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
 	"unicode/utf8"
 
@@ -99,6 +101,22 @@ func checkCluster(cfg *clientcmdapi.Config, name string, p Policy) error {
 		return refused(field+".proxy-url", "proxies are refused unless --allow-remote-proxy is given")
 	case c.Server == "":
 		return refused(field+".server", "no server address")
+	}
+	return checkServer(field+".server", c.Server)
+}
+
+// checkServer refuses plain http (credentials would travel in clear) and link-local addresses (cloud
+// metadata services live there, a classic target for a planted address).
+func checkServer(field, server string) error {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return refused(field, "not a URL")
+	}
+	if u.Scheme != "https" {
+		return refused(field, fmt.Sprintf("scheme %q is refused; only https keeps the credentials private", u.Scheme))
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && (ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified()) {
+		return refused(field, fmt.Sprintf("address %s is link-local or unspecified (cloud metadata services live there)", ip))
 	}
 	return nil
 }

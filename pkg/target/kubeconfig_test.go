@@ -43,6 +43,8 @@ func TestUntrustedConfigRefusals(t *testing.T) {
 		{name: "CA file", data: kubeconfig("    certificate-authority: /etc/ca.pem\n", "    token: abc\n"), want: `clusters["k"].certificate-authority`},
 		{name: "insecure-skip-tls-verify", data: kubeconfig("    insecure-skip-tls-verify: true\n", "    token: abc\n"), want: `clusters["k"].insecure-skip-tls-verify`},
 		{name: "proxy-url", data: kubeconfig("    proxy-url: http://proxy:3128\n", "    token: abc\n"), want: `clusters["k"].proxy-url`},
+		{name: "plain http", data: strings.Replace(kubeconfig("", "    token: abc\n"), "https://10.0.0.1:6443", "http://10.0.0.1:8080", 1), want: `clusters["k"].server: scheme "http" is refused`},
+		{name: "metadata address", data: strings.Replace(kubeconfig("", "    token: abc\n"), "10.0.0.1:6443", "169.254.169.254", 1), want: `clusters["k"].server: address 169.254.169.254 is link-local`},
 		{name: "empty", data: "", want: "the kubeconfig is empty"},
 		{name: "binary", data: "\xff\xfe\x00garbage", want: "not text"},
 		{name: "not a kubeconfig", data: "{{{", want: "not a valid kubeconfig"},
