@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
+)
+
+// env is shared by the benchmarks: a supervisor and three remotes, started once.
+type env struct {
+	planes *testenv.Env
+	dir    string
+	plugin string // the plugin binary
+	kubectl string
+}
+
+var shared *env
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	if _, err := testenv.Assets(); err != nil {
+		// Benchmarks are not run by `make test`; without the control plane they have nothing to do.
+		fmt.Fprintf(os.Stderr, "bench: %v (%s)\n", err, testenv.AssetsHint)
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "vitimachine-bench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	assets, _ := testenv.Assets()
+	e := &env{dir: dir, plugin: filepath.Join(dir, "kubectl-vitimachine"), kubectl: filepath.Join(assets, "kubectl")}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e.plugin, "./cmd/kubectl-vitimachine")
+	build.Dir = filepath.Join("..", "..")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: build: %v\n%s", err, out)
+		return 1
+	}
+	if !wantsPlanes() {
+		shared = e
+		return m.Run()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	e.planes, err = testenv.Start(ctx, testenv.Options{Remotes: []string{"kv-1", "kv-2", "kv-3"}, Dir: dir, Audit: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	defer func() { _ = e.planes.Stop() }()
+	shared = e
+	return m.Run()
+}
+
+// wantsPlanes is false when only the start-up benchmark was asked for.
+func wantsPlanes() bool {
+	for _, a := range os.Args {
+		if a == "-test.bench=BenchmarkHelp" || a == "-test.bench=^BenchmarkHelp$" {
+			return false
+		}
+	}
+	return true
+}
+
+func need(b *testing.B) *env {
+	b.Helper()
+	if shared == nil {
+		b.Skip("no control plane: " + testenv.AssetsHint)
+	}
+	return shared
+}

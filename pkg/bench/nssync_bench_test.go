@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
+)
+
+// BenchmarkNSSync creates N namespaces spread over K remote clusters three ways, side by side:
+//   - plugin: one `kubectl-vitimachine ns-sync` run (default limits: QPS 50, burst 100 per cluster);
+//   - plugin-qps500: the same with --qps 500 --burst 1000;
+//   - kubectl-loop: one `kubectl create namespace` process per namespace, in sequence;
+//   - operator: the kubevirt-operator's way, a Get then a Create per Machine, in sequence, with the
+//     plugin's client and limits.
+//
+// Every iteration uses fresh names, so each op really creates N namespaces.
+func BenchmarkNSSync(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		for _, k := range []int{1, 3} {
+			prefix := fmt.Sprintf("N=%d/K=%d", n, k)
+			b.Run(prefix+"/plugin", func(b *testing.B) { benchPlugin(b, n, k) })
+			b.Run(prefix+"/plugin-qps500", func(b *testing.B) { benchPlugin(b, n, k, "--qps", "500", "--burst", "1000") })
+			b.Run(prefix+"/kubectl-loop", func(b *testing.B) { benchKubectl(b, n, k) })
+			b.Run(prefix+"/operator", func(b *testing.B) { benchOperator(b, n, k) })
+		}
+	}
+}
+
+func benchPlugin(b *testing.B, n, k int, flags ...string) {
+	e := need(b)
+	var requests int
+	for b.Loop() {
+		b.StopTimer()
+		t := tag("p")
+		e.machines(b, t, n, n, k)
+		before := e.auditLines(b)
+		b.StartTimer()
+		e.runPlugin(b, append([]string{"ns-sync", "-l", "batch=" + t}, flags...)...)
+		b.StopTimer()
+		requests += e.auditLines(b) - before
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+}
+
+func benchKubectl(b *testing.B, n, k int) {
+	e := need(b)
+	for b.Loop() {
+		t := tag("k")
+		for i := range n {
+			r := e.planes.Remotes[i%k]
+			cmd := exec.Command(e.kubectl, "--kubeconfig", r.KubeconfigPath, "create", "namespace", fmt.Sprintf("%s-%d", t, i))
+			cmd.Env = []string{"HOME=" + e.dir, "PATH=" + os.Getenv("PATH")}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("kubectl: %v\n%s", err, out)
+			}
+		}
+	}
+}
+
+func benchOperator(b *testing.B, n, k int) {
+	e := need(b)
+	clients := make([]*cluster.Client, k)
+	for i := range k {
+		c, err := cluster.New(e.planes.Remotes[i].Name, e.planes.Remotes[i].Config, cluster.DefaultLimits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients[i] = c
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		t := tag("o")
+		for i := range n {
+			c, name := clients[i%k], fmt.Sprintf("%s-%d", t, i)
+			_, err := c.GetUnstructured(ctx, cluster.Namespaces, "", name)
+			if !apierrors.IsNotFound(err) {
+				b.Fatalf("get: %v", err)
+			}
+			if err := testenv.Create(ctx, c, cluster.Namespaces, obj("v1", "Namespace", "", name)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(2*n), "requests/op")
+}

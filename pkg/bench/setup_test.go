@@ -1,0 +1,122 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
+)
+
+var batch atomic.Int64
+
+// tag returns a fresh prefix for one benchmark iteration's names.
+func tag(prefix string) string { return fmt.Sprintf("%s%d", prefix, batch.Add(1)) }
+
+// parallel runs f for 0..n-1 on 32 workers and returns the first error.
+func parallel(n int, f func(i int) error) error {
+	var wg sync.WaitGroup
+	var first atomic.Value
+	work := make(chan int)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if err := f(i); err != nil {
+					first.CompareAndSwap(nil, err)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err, _ := first.Load().(error); err != nil {
+		return err
+	}
+	return nil
+}
+
+// machines creates, on the supervisor, machines Machines spread over namespaces namespaces and k
+// remotes (round robin), labelled batch=tag. It is setup, not measured.
+func (e *env) machines(b *testing.B, tag string, namespaces, machines, k int) {
+	b.Helper()
+	sup, err := e.planes.Supervisor.Client()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	err = parallel(namespaces, func(i int) error {
+		return testenv.Create(ctx, sup, cluster.Namespaces, obj("v1", "Namespace", "", fmt.Sprintf("%s-%d", tag, i)))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = parallel(machines, func(i int) error {
+		ns := i % namespaces
+		m := obj("vitistack.io/v1alpha1", "Machine", fmt.Sprintf("%s-%d", tag, ns), fmt.Sprintf("m%d", i))
+		m.SetLabels(map[string]string{"batch": tag})
+		m.SetAnnotations(map[string]string{"vitistack.io/kubevirt-config": e.planes.Remotes[ns%k].Name})
+		m.Object["spec"] = map[string]any{"provider": "kubevirt"}
+		return testenv.Create(ctx, sup, cluster.Machines, m)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func obj(apiVersion, kind, namespace, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	u.SetNamespace(namespace)
+	u.SetName(name)
+	return u
+}
+
+// runPlugin runs the plugin binary against the supervisor and returns its peak RSS in bytes.
+func (e *env) runPlugin(b *testing.B, args ...string) int64 {
+	b.Helper()
+	cmd := exec.Command(e.plugin, args...)
+	cmd.Env = []string{"HOME=" + e.dir, "KUBECONFIG=" + e.planes.Supervisor.KubeconfigPath, "PATH=" + os.Getenv("PATH")}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("kubectl-vitimachine %v: %v\n%s", args, err, out.Bytes())
+	}
+	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+}
+
+// auditLines counts the plugin's completed requests in every plane's audit log.
+func (e *env) auditLines(b *testing.B) int {
+	b.Helper()
+	n := 0
+	for _, p := range append([]*testenv.Plane{e.planes.Supervisor}, e.planes.Remotes...) {
+		data, err := os.ReadFile(p.AuditLog)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if bytes.Contains(line, []byte(`"stage":"ResponseComplete"`)) && bytes.Contains(line, []byte(`"userAgent":"kubectl-vitimachine/`)) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// since returns milliseconds since t, for metrics.
+func since(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
