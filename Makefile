@@ -33,6 +33,10 @@ test: ## Unit and end-to-end tests (real API servers), with -race, and a short f
 	  KUBEBUILDER_ASSETS=$$assets go test -race -count=1 -timeout 30m $(GO_TEST_FLAGS) ./...
 	FUZZTIME=5s hack/fuzz.sh
 
+.PHONY: bench
+bench: ## Benchmarks on real control planes; regenerates docs/performance.md (about 5 minutes)
+	hack/bench.sh
+
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME (default 60s each)
 	hack/fuzz.sh

@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +16,9 @@ import (
 
 // env is shared by the benchmarks: a supervisor and three remotes, started once.
 type env struct {
-	planes *testenv.Env
-	dir    string
-	plugin string // the plugin binary
+	planes  *testenv.Env
+	dir     string
+	plugin  string // the plugin binary
 	kubectl string
 }
 
@@ -25,6 +27,12 @@ var shared *env
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	pattern := flag.Lookup("test.bench").Value.String()
+	if pattern == "" {
+		// `go test ./...` (make test) runs no benchmark: start nothing.
+		return m.Run()
+	}
 	if _, err := testenv.Assets(); err != nil {
 		// Benchmarks are not run by `make test`; without the control plane they have nothing to do.
 		fmt.Fprintf(os.Stderr, "bench: %v (%s)\n", err, testenv.AssetsHint)
@@ -45,7 +53,7 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "bench: build: %v\n%s", err, out)
 		return 1
 	}
-	if !wantsPlanes() {
+	if strings.Contains(pattern, "Help") && !strings.Contains(pattern, "|") {
 		shared = e
 		return m.Run()
 	}
@@ -59,16 +67,6 @@ func run(m *testing.M) int {
 	defer func() { _ = e.planes.Stop() }()
 	shared = e
 	return m.Run()
-}
-
-// wantsPlanes is false when only the start-up benchmark was asked for.
-func wantsPlanes() bool {
-	for _, a := range os.Args {
-		if a == "-test.bench=BenchmarkHelp" || a == "-test.bench=^BenchmarkHelp$" {
-			return false
-		}
-	}
-	return true
 }
 
 func need(b *testing.B) *env {

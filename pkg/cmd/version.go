@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
@@ -22,8 +26,16 @@ type VersionOptions struct {
 
 // versionReport is the machine-readable form of `version -o json|yaml`.
 type versionReport struct {
-	ClientVersion     version.Info `json:"clientVersion"`
-	SupervisorVersion string       `json:"supervisorVersion,omitempty"`
+	ClientVersion     version.Info    `json:"clientVersion"`
+	SupervisorVersion string          `json:"supervisorVersion,omitempty"`
+	RemoteVersions    []remoteVersion `json:"remoteVersions,omitempty"`
+}
+
+// remoteVersion is one KubevirtConfig's cluster: its server version, or why it is not known.
+type remoteVersion struct {
+	KubevirtConfig string `json:"kubevirtConfig"`
+	Version        string `json:"version,omitempty"`
+	Error          string `json:"error,omitempty"`
 }
 
 // NewCmdVersion builds `kubectl vitimachine version`.
@@ -31,7 +43,7 @@ func NewCmdVersion(root *RootOptions) *cobra.Command {
 	o := &VersionOptions{root: root}
 	c := &cobra.Command{
 		Use:   "version",
-		Short: "Print the client version and, with cluster access, the supervisor's server version",
+		Short: "Print the client version and, with cluster access, the supervisor's and remote clusters' versions",
 		Example: `  # Client and supervisor versions
   kubectl vitimachine version
 
@@ -69,6 +81,9 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 		if clientcmd.IsEmptyConfig(serverErr) {
 			serverErr = nil
 		}
+		if report.SupervisorVersion != "" {
+			report.RemoteVersions = o.remoteVersions(ctx)
+		}
 	}
 	if err := printVersion(o.root.Out, o.Output, report); err != nil {
 		return err
@@ -76,7 +91,65 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 	if serverErr != nil {
 		return fmt.Errorf("get supervisor server version: %w", serverErr)
 	}
+	for _, r := range report.RemoteVersions {
+		if r.Error != "" {
+			return &reportedError{msg: fmt.Sprintf("KubevirtConfig %q: %s", r.KubevirtConfig, r.Error)}
+		}
+	}
 	return nil
+}
+
+// remoteVersions asks every KubevirtConfig's cluster for its version, in parallel, each within
+// remoteVersionTimeout. The kubeconfigs are checked as untrusted, exactly as for create.
+func (o *VersionOptions) remoteVersions(ctx context.Context) []remoteVersion {
+	tf := newTargetFlags()
+	sup, err := tf.supervisor(o.root)
+	if err != nil {
+		return nil
+	}
+	res, err := tf.resolver(o.root, sup, "", remoteVersionTimeout)
+	if err != nil {
+		return nil
+	}
+	configs, err := res.Configs(ctx)
+	if err != nil {
+		return []remoteVersion{{KubevirtConfig: "*", Error: err.Error()}}
+	}
+	out := make([]remoteVersion, len(configs))
+	var wg sync.WaitGroup
+	for i, kc := range configs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = remoteVersion{KubevirtConfig: kc.Name}
+			c, err := res.Client(ctx, kc.Name)
+			if err == nil {
+				out[i].Version, err = serverVersion(c.Config)
+			}
+			if err != nil {
+				out[i].Error = err.Error()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// remoteVersionTimeout bounds each remote's answer to `version`.
+const remoteVersionTimeout = 10 * time.Second
+
+func serverVersion(cfg *rest.Config) (string, error) {
+	c := rest.CopyConfig(cfg)
+	c.Timeout = remoteVersionTimeout
+	dc, err := discovery.NewDiscoveryClientForConfig(c)
+	if err != nil {
+		return "", err
+	}
+	v, err := dc.ServerVersion()
+	if err != nil {
+		return "", err
+	}
+	return v.GitVersion, nil
 }
 
 func (o *VersionOptions) supervisorVersion(ctx context.Context) (string, error) {
@@ -114,8 +187,18 @@ func printVersion(w io.Writer, format string, r versionReport) error {
 		return err
 	}
 	if r.SupervisorVersion != "" {
-		_, err := fmt.Fprintf(w, "Supervisor Version: %s\n", r.SupervisorVersion)
-		return err
+		if _, err := fmt.Fprintf(w, "Supervisor Version: %s\n", r.SupervisorVersion); err != nil {
+			return err
+		}
+	}
+	for _, rv := range r.RemoteVersions {
+		v := rv.Version
+		if rv.Error != "" {
+			v = "<unknown>: " + rv.Error
+		}
+		if _, err := fmt.Fprintf(w, "Remote Version (KubevirtConfig %s): %s\n", rv.KubevirtConfig, v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

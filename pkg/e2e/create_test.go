@@ -122,3 +122,35 @@ func versions(t *testing.T, s *suite, ns string) string {
 	}
 	return b.String()
 }
+
+func TestSeveralMachinesInOneNewNamespace(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	var docs []string
+	for _, m := range []string{"one", "two", "three"} {
+		docs = append(docs, machineYAML(ns, m, annotation(remoteB), ""))
+	}
+	file := writeFile(t, "m.yaml", strings.Join(docs, "---\n"))
+	for _, mode := range []string{"--dry-run=client", "--dry-run=server", "--dry-run=none"} {
+		r := mustSucceed(t, s.plugin(t, "create", "-f", file, mode))
+		created := 0
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if f := strings.Fields(line); len(f) > 3 && f[2] == "namespace/"+ns {
+				if strings.HasPrefix(strings.Join(f[3:], " "), "created") || strings.HasPrefix(strings.Join(f[3:], " "), "would create") {
+					created++
+				} else if !strings.Contains(line, "in this run for machine "+ns+"/one") {
+					t.Errorf("%s: %s", mode, line)
+				}
+			}
+		}
+		if created != 1 {
+			t.Errorf("%s: namespace created %d times in the report, want once\n%s", mode, created, r)
+		}
+		if strings.Contains(r.stdout, "someone else") {
+			t.Errorf("%s: the run's own namespace is reported as someone else's\n%s", mode, r)
+		}
+	}
+	if n := s.count(t, s.env.Remote(remoteB), cluster.VirtualMachines, ns); n != 3 {
+		t.Errorf("%d VMs, want 3", n)
+	}
+}

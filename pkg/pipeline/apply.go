@@ -14,13 +14,48 @@ import (
 // Apply carries out the plans, Machine by Machine and object by object in plan order. A Machine whose
 // plan failed writes nothing. Within a Machine, a failed write stops the writes after it (a VM is
 // never created without its namespace and PVCs); the other Machines go on.
+//
+// Machines of the same cluster and namespace are applied in input order, one after the other;
+// different namespaces are applied Workers at a time.
 func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
+	var groups [][]*Plan
+	index := map[string]int{}
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" {
 			continue
 		}
-		p.apply(ctx, pl)
+		key := pl.Target.Name() + "/" + pl.Machine.Namespace
+		i, ok := index[key]
+		if !ok {
+			i = len(groups)
+			index[key] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], pl)
 	}
+	each(len(groups), func(i int) {
+		for _, pl := range groups[i] {
+			p.apply(ctx, pl)
+		}
+	})
+}
+
+// createdBy reports which Machine of this run created (or dry-run created) a namespace, or "".
+// Machines of one cluster and namespace are applied one after the other, so a lookup and a later
+// record for the same namespace never race.
+func (p *Pipeline) createdBy(clusterName, namespace string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.created[clusterName+"/"+namespace]
+}
+
+func (p *Pipeline) recordCreated(clusterName, namespace, machine string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.created == nil {
+		p.created = map[string]string{}
+	}
+	p.created[clusterName+"/"+namespace] = machine
 }
 
 func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
@@ -50,6 +85,17 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 			}
 			continue
 		}
+		if it.Resource == cluster.Namespaces {
+			if owner := p.createdBy(it.Cluster, it.Name); owner != "" {
+				// An earlier Machine of this run made it; nothing to write.
+				it.Action, it.Message = Unchanged, fmt.Sprintf("created in this run for machine %s", owner)
+				if p.Writer.Strategy != write.None {
+					it.Message = fmt.Sprintf("would be created in this run for machine %s", owner)
+				}
+				nsPending = p.Writer.Strategy == write.Server
+				continue
+			}
+		}
 		if nsPending && it.Resource.Namespaced && it.Cluster != "supervisor" {
 			// A server dry-run cannot see a namespace that was itself only dry-run created.
 			it.Action = NamespacePending
@@ -66,8 +112,9 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 			failed = it
 			continue
 		}
-		if it.Resource == cluster.Namespaces && p.Writer.Strategy == write.Server {
-			nsPending = true
+		if it.Resource == cluster.Namespaces {
+			p.recordCreated(it.Cluster, it.Name, pl.Key())
+			nsPending = p.Writer.Strategy == write.Server
 		}
 	}
 }

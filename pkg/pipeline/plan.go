@@ -55,6 +55,9 @@ type Pipeline struct {
 	mu      sync.Mutex
 	classes map[string]classResult
 	storage map[string]*storageFacts
+	// created records the namespaces this run created (or dry-run created): cluster/namespace →
+	// the Machine whose plan did it.
+	created map[string]string
 }
 
 type classResult struct {
@@ -81,14 +84,37 @@ type Plan struct {
 func (p *Plan) Key() string { return p.Machine.Namespace + "/" + p.Machine.Name }
 
 // Plan reads what each Machine needs and decides every write, without writing.
+// Machines are planned Workers at a time; the plans come back in input order.
 func (p *Pipeline) Plan(ctx context.Context, inputs []Input) []*Plan {
-	plans := make([]*Plan, 0, len(inputs))
-	for _, in := range inputs {
-		pl := &Plan{Input: in}
-		pl.Err = p.plan(ctx, pl)
-		plans = append(plans, pl)
+	plans := make([]*Plan, len(inputs))
+	for i, in := range inputs {
+		plans[i] = &Plan{Input: in}
 	}
+	each(len(plans), func(i int) { plans[i].Err = p.plan(ctx, plans[i]) })
 	return plans
+}
+
+// Workers bounds how many Machines are planned, and how many namespaces are applied, at once.
+const Workers = 8
+
+// each runs f(0..n-1) on at most Workers goroutines.
+func each(n int, f func(i int)) {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, Workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 }
 
 func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
