@@ -33,19 +33,13 @@ func run(m *testing.M) int {
 		// `go test ./...` (make test) runs no benchmark: start nothing.
 		return m.Run()
 	}
-	if _, err := testenv.Assets(); err != nil {
-		// Benchmarks are not run by `make test`; without the control plane they have nothing to do.
-		fmt.Fprintf(os.Stderr, "bench: %v (%s)\n", err, testenv.AssetsHint)
-		return m.Run()
-	}
 	dir, err := os.MkdirTemp("", "vitimachine-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	assets, _ := testenv.Assets()
-	e := &env{dir: dir, plugin: filepath.Join(dir, "kubectl-vitimachine"), kubectl: filepath.Join(assets, "kubectl")}
+	e := &env{dir: dir, plugin: filepath.Join(dir, "kubectl-vitimachine")}
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e.plugin, "./cmd/kubectl-vitimachine")
 	build.Dir = filepath.Join("..", "..")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -54,9 +48,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	if strings.Contains(pattern, "Help") && !strings.Contains(pattern, "|") {
-		shared = e
+		shared = e // start-up needs no control plane
 		return m.Run()
 	}
+	assets, err := testenv.Assets()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n  %s\n", err, testenv.AssetsHint)
+		return 1
+	}
+	e.kubectl = filepath.Join(assets, "kubectl")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	e.planes, err = testenv.Start(ctx, testenv.Options{Remotes: []string{"kv-1", "kv-2", "kv-3"}, Dir: dir, Audit: true})
