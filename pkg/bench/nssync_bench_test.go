@@ -84,7 +84,7 @@ func benchOperator(b *testing.B, n, k int) {
 			if !apierrors.IsNotFound(err) {
 				b.Fatalf("get: %v", err)
 			}
-			if err := testenv.Create(ctx, c, cluster.Namespaces, obj("v1", "Namespace", "", name)); err != nil {
+			if err := testenv.Create(ctx, c, cluster.Namespaces, testenv.Object("v1", "Namespace", "", name)); err != nil {
 				b.Fatal(err)
 			}
 		}

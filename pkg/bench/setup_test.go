@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
@@ -60,14 +58,14 @@ func (e *env) machines(b *testing.B, tag string, namespaces, machines, k int) {
 	}
 	ctx := context.Background()
 	err = parallel(namespaces, func(i int) error {
-		return testenv.Create(ctx, sup, cluster.Namespaces, obj("v1", "Namespace", "", fmt.Sprintf("%s-%d", tag, i)))
+		return testenv.Create(ctx, sup, cluster.Namespaces, testenv.Object("v1", "Namespace", "", fmt.Sprintf("%s-%d", tag, i)))
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	err = parallel(machines, func(i int) error {
 		ns := i % namespaces
-		m := obj("vitistack.io/v1alpha1", "Machine", fmt.Sprintf("%s-%d", tag, ns), fmt.Sprintf("m%d", i))
+		m := testenv.Object("vitistack.io/v1alpha1", "Machine", fmt.Sprintf("%s-%d", tag, ns), fmt.Sprintf("m%d", i))
 		m.SetLabels(map[string]string{"batch": tag})
 		m.SetAnnotations(map[string]string{"vitistack.io/kubevirt-config": e.planes.Remotes[ns%k].Name})
 		m.Object["spec"] = map[string]any{"provider": "kubevirt"}
@@ -76,15 +74,6 @@ func (e *env) machines(b *testing.B, tag string, namespaces, machines, k int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-}
-
-func obj(apiVersion, kind, namespace, name string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{}}
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	u.SetNamespace(namespace)
-	u.SetName(name)
-	return u
 }
 
 // runPlugin runs the plugin binary against the supervisor and returns its peak RSS in bytes.

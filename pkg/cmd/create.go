@@ -99,15 +99,10 @@ func (o *CreateOptions) Complete(c *cobra.Command, args []string) error {
 
 // Run plans every Machine, shows diffs when asked, applies, reports and optionally waits.
 func (o *CreateOptions) Run(ctx context.Context, args []string) error {
-	p, err := o.Pipeline.newPipeline(o.root, o.opts, o.dryRun)
+	p, plans, err := o.Pipeline.plan(ctx, o.root, o.opts, o.dryRun, args)
 	if err != nil {
 		return err
 	}
-	inputs, err := o.Pipeline.inputs(ctx, o.root, p.Supervisor, args)
-	if err != nil {
-		return err
-	}
-	plans := p.Plan(ctx, inputs)
 	if o.Diff {
 		if _, err := printPlanDiffs(o.root, plans); err != nil {
 			return err

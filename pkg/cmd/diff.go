@@ -53,15 +53,10 @@ Exit status: 0 no differences, 1 differences found, 2 or more an error.`,
 
 // Run plans without writing and prints the diffs.
 func (o *DiffOptions) Run(ctx context.Context, args []string) error {
-	p, err := o.Pipeline.newPipeline(o.root, o.opts, write.Client)
+	_, plans, err := o.Pipeline.plan(ctx, o.root, o.opts, write.Client, args)
 	if err != nil {
 		return err
 	}
-	inputs, err := o.Pipeline.inputs(ctx, o.root, p.Supervisor, args)
-	if err != nil {
-		return err
-	}
-	plans := p.Plan(ctx, inputs)
 	var errs []error
 	for _, pl := range plans {
 		if pl.Err != nil {

@@ -132,15 +132,21 @@ func (f *PipelineFlags) inputs(ctx context.Context, root *RootOptions, superviso
 	return inputs, nil
 }
 
-// newPipeline builds the supervisor client, the resolver and the pipeline.
-func (f *PipelineFlags) newPipeline(root *RootOptions, opts pipeline.Options, dry write.Strategy) (*pipeline.Pipeline, error) {
+// plan builds the supervisor client, the resolver and the pipeline, reads the Machines and plans
+// them all; nothing is written yet.
+func (f *PipelineFlags) plan(ctx context.Context, root *RootOptions, opts pipeline.Options, dry write.Strategy, args []string) (*pipeline.Pipeline, []*pipeline.Plan, error) {
 	sup, err := f.Target.supervisor(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := f.Target.resolver(root, sup, opts.Render.Naming, defaultSearchTimeout)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: write.Writer{Strategy: dry}, Options: opts}, nil
+	p := &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: write.Writer{Strategy: dry}, Options: opts}
+	inputs, err := f.inputs(ctx, root, sup, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, p.Plan(ctx, inputs), nil
 }

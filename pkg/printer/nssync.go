@@ -1,13 +1,10 @@
 package printer
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
 )
@@ -110,17 +107,5 @@ func colorNS(p Palette, a nssync.Action, text string) string {
 
 // NSSyncStructured prints the report as yaml or json.
 func NSSyncStructured(w io.Writer, format string, r *nssync.Report) error {
-	var b []byte
-	var err error
-	if format == "json" {
-		b, err = json.MarshalIndent(r, "", "  ")
-		b = append(b, '\n')
-	} else {
-		b, err = yaml.Marshal(r)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
-	return err
+	return structured(w, format, r)
 }

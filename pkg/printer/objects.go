@@ -24,13 +24,18 @@ func List(w io.Writer, format string, objects []map[string]any, refs []string) e
 		items = []map[string]any{}
 	}
 	list := map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{}, "items": items}
+	return structured(w, format, list)
+}
+
+// structured prints v as json (indented, as kubectl does) or yaml.
+func structured(w io.Writer, format string, v any) error {
 	var b []byte
 	var err error
 	if format == "json" {
-		b, err = json.MarshalIndent(list, "", "    ")
+		b, err = json.MarshalIndent(v, "", "    ")
 		b = append(b, '\n')
 	} else {
-		b, err = yaml.Marshal(list)
+		b, err = yaml.Marshal(v)
 	}
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func (e *Env) register(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		sc := obj("storage.k8s.io/v1", "StorageClass", "", DefaultStorageClass)
+		sc := Object("storage.k8s.io/v1", "StorageClass", "", DefaultStorageClass)
 		sc.Object["provisioner"] = "example.com/no-provisioner"
 		sc.SetAnnotations(map[string]string{"storageclass.kubernetes.io/is-default-class": "true"})
 		if err := Create(ctx, rc, cluster.StorageClasses, sc); err != nil {
@@ -44,7 +44,7 @@ func registerAll(ctx context.Context, supervisor *Plane, remotes []*Plane) error
 	if err != nil {
 		return err
 	}
-	if err := Create(ctx, sup, cluster.Namespaces, obj("v1", "Namespace", "", SecretNamespace)); err != nil {
+	if err := Create(ctx, sup, cluster.Namespaces, Object("v1", "Namespace", "", SecretNamespace)); err != nil {
 		return err
 	}
 	for _, r := range remotes {
@@ -58,13 +58,13 @@ func registerAll(ctx context.Context, supervisor *Plane, remotes []*Plane) error
 // RegisterRemote creates, on the supervisor, the Secret "<name>-kubeconfig" holding kubeconfig and
 // the KubevirtConfig "<name>" pointing at it.
 func RegisterRemote(ctx context.Context, sup *cluster.Client, name string, kubeconfig []byte) error {
-	secret := obj("v1", "Secret", SecretNamespace, name+"-kubeconfig")
+	secret := Object("v1", "Secret", SecretNamespace, name+"-kubeconfig")
 	secret.Object["type"] = "Opaque"
 	secret.Object["stringData"] = map[string]any{"kubeconfig": string(kubeconfig)}
 	if err := Create(ctx, sup, cluster.Secrets, secret); err != nil {
 		return err
 	}
-	kc := obj("vitistack.io/v1alpha1", "KubevirtConfig", "", name)
+	kc := Object("vitistack.io/v1alpha1", "KubevirtConfig", "", name)
 	kc.Object["spec"] = map[string]any{"name": name, "secretNamespace": SecretNamespace, "kubeconfigSecretRef": name + "-kubeconfig"}
 	return Create(ctx, sup, cluster.KubevirtConfigs, kc)
 }
@@ -77,7 +77,8 @@ func Create(ctx context.Context, c *cluster.Client, r cluster.Resource, u *unstr
 	return nil
 }
 
-func obj(apiVersion, kind, namespace, name string) *unstructured.Unstructured {
+// Object is an empty object of a kind, to fill in and Create.
+func Object(apiVersion, kind, namespace, name string) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: map[string]any{}}
 	u.SetAPIVersion(apiVersion)
 	u.SetKind(kind)
