@@ -1,0 +1,105 @@
+package cmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+func TestExitCodesAndMessages(t *testing.T) {
+	c := &cobra.Command{Use: "create NAME"}
+	usage := newUsageError(c, errors.New(`invalid --naming "x"`))
+	for _, tc := range []struct {
+		err  error
+		code int
+		msg  string
+	}{
+		{nil, 0, ""},
+		{ErrDifferences, 1, ""},
+		{fmt.Errorf("wrapped: %w", ErrDifferences), 1, ""},
+		{usage, 2, "invalid --naming \"x\"\n\nUsage:\n  create NAME\n\nSee 'create --help' for all flags and examples."},
+		{&reportedError{msg: "2 failed"}, 2, "2 failed"},
+		{errors.New("boom"), 2, "boom"},
+	} {
+		if got := ExitCode(tc.err); got != tc.code {
+			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.code)
+		}
+		if got := ErrorMessage(tc.err); got != tc.msg {
+			t.Errorf("ErrorMessage(%v) = %q, want %q", tc.err, got, tc.msg)
+		}
+	}
+}
+
+func TestColorPolicy(t *testing.T) {
+	var buf bytes.Buffer // not a terminal
+	for _, tc := range []struct {
+		flag, noColor string
+		want          bool
+	}{
+		{"always", "1", true}, {"never", "", false}, {"auto", "", false}, {"auto", "1", false},
+	} {
+		o := &RootOptions{Color: tc.flag, Env: Env{Getenv: func(k string) string {
+			if k == "NO_COLOR" {
+				return tc.noColor
+			}
+			return ""
+		}}}
+		if got := o.colorFor(&buf); got != tc.want {
+			t.Errorf("--color=%s NO_COLOR=%q: %v, want %v", tc.flag, tc.noColor, got, tc.want)
+		}
+	}
+}
+
+func TestRedactBody(t *testing.T) {
+	got := redactBody([]any{"verb", "POST", "body", `{"spec":{"userData":"secret"}}`})
+	if got[1] != "POST" || strings.Contains(fmt.Sprint(got), "secret") || !strings.Contains(fmt.Sprint(got[3]), "30 bytes, not logged") {
+		t.Errorf("redacted: %v", got)
+	}
+}
+
+func TestHelpUsesTheKubectlName(t *testing.T) {
+	var out bytes.Buffer
+	root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Env{})
+	root.SetArgs([]string{"create", "--help"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "kubectl vitimachine create (-f FILENAME | NAME...) [flags]") {
+		t.Errorf("help:\n%s", out.String())
+	}
+}
+
+func TestFlagValidation(t *testing.T) {
+	for _, args := range [][]string{
+		{"create", "x", "--dry-run=maybe"},
+		{"create", "x", "--naming=fancy"},
+		{"create", "x", "--volume-mode=Raw"},
+		{"create", "x", "--access-mode=RWX"},
+		{"create", "x", "--managed-by-label=novalue"},
+		{"create", "x", "-f", "m.yaml"},
+		{"create", "x", "-o", "yaml", "--diff"},
+		{"create", "x", "--wait", "--dry-run=server"},
+		{"create", "x", "--remote-kubeconfig", "k", "--kubevirt-config", "kv"},
+		{"create"},
+		{"ns-sync", "--concurrency=0"},
+		{"version", "-o", "table"},
+		{"--color=sometimes", "version", "--client"},
+	} {
+		var out bytes.Buffer
+		root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Env{})
+		root.SetArgs(append(args, "--kubeconfig=/nonexistent"))
+		err := root.Execute()
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: error %v, want a usage error", args, err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: printed %q before refusing", args, out.String())
+		}
+	}
+}
