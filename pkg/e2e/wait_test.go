@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -53,4 +54,9 @@ func TestWaitTimesOutWithTheLastStatus(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("--timeout 2s took %s", d)
 	}
+	if strings.Contains(r.stderr, "waiting:") {
+		t.Errorf("progress printed although stderr is not a terminal:\n%s", r.stderr)
+	}
+	screen := s.onTerminal(t, nil, "create", "-n", ns, "stuck", "--wait", "--timeout", "2s")
+	mustContain(t, "terminal", screen, "waiting: virtualmachine.kubevirt.io/vm-stuck is Provisioning")
 }
