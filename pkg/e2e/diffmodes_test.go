@@ -1,0 +1,51 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+func TestExternalDiffProgram(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "ext", annotation(remoteA), "  cloudInit:\n    userData: \"#cloud-config\\npassword: ext-secret\\n\"\n"))
+	// The "diff program" lists the two folders it was given, and prints the desired VM file.
+	prog := filepath.Join(t.TempDir(), "mydiff")
+	script := "#!/bin/sh\necho \"LIVE=$(basename \"$1\") MERGED=$(basename \"$2\")\"\nls \"$2\"\ncat \"$2\"/*machine.vitistack.io*\nexit 1\n"
+	if err := os.WriteFile(prog, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := mustExit(t, s.pluginWith(t, "", []string{"KUBECTL_EXTERNAL_DIFF=" + prog}, "diff", "-f", file), 1)
+	mustContain(t, "external diff", r.stdout, "LIVE=LIVE MERGED=MERGED", "kv-a-virtualmachine.kubevirt.io-vm-ext.yaml", "userData: '***'")
+	if strings.Contains(r.stdout, "ext-secret") {
+		t.Error("user data reached the external diff's files")
+	}
+}
+
+func TestNSSyncDiffServerDryRunAndRecording(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	// No annotation: ns-sync resolves through --kubevirt-config and records the choice, except in dry-run.
+	s.create(t, s.env.Supervisor, machineYAML(ns, "rec", "", ""))
+	b := s.env.Remote(remoteB)
+
+	r := mustSucceed(t, s.plugin(t, "ns-sync", "-n", ns, "--kubevirt-config", remoteB, "--dry-run=server", "--diff"))
+	mustContain(t, "diff", r.stdout, "+++ desired/kv-b/namespace/"+ns, "+kind: Namespace", "+    managed-by: vitistack-kubevirt-operator",
+		"would record on machine "+ns+"/rec")
+	if got := nsRow(r.stdout, remoteB, ns); got != "rec would create" {
+		t.Errorf("row %q", got)
+	}
+	if s.get(t, b, cluster.Namespaces, "", ns) != nil || recorded(t, s, ns, "rec") != "" {
+		t.Fatal("server dry-run wrote")
+	}
+
+	r = mustSucceed(t, s.plugin(t, "ns-sync", "-n", ns, "--kubevirt-config", remoteB))
+	mustContain(t, "report", r.stdout, "recorded on machine "+ns+"/rec: vitistack.io/kubevirt-config=kv-b (chosen by --kubevirt-config)")
+	if recorded(t, s, ns, "rec") != remoteB || s.get(t, b, cluster.Namespaces, "", ns) == nil {
+		t.Error("annotation or namespace missing after ns-sync")
+	}
+}
