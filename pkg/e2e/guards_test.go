@@ -131,3 +131,15 @@ func vmYAML(namespace, name, labels string) string {
 	return "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: " + name + "\n  namespace: " + namespace +
 		"\n  labels:\n" + labels + "spec:\n  runStrategy: Halted\n  template:\n    spec:\n      domain:\n        devices: {}\n"
 }
+
+func TestMachineFromAFileInANamespaceMissingOnTheSupervisor(t *testing.T) {
+	s := needEnv(t)
+	ns := "e2e-nowhere-" + strings.ToLower(t.Name()[4:12])
+	file := writeFile(t, "m.yaml", machineYAML(ns, "lost", annotation(remoteA), ""))
+	r := mustExit(t, s.plugin(t, "create", "-f", file), 2)
+	mustContain(t, "report", r.stdout, `namespace "`+ns+`" does not exist on the supervisor (create it first: kubectl create namespace `+ns+`)`)
+	wantAction(t, r, "namespace/"+ns, "skipped")
+	if s.get(t, s.env.Remote(remoteA), cluster.Namespaces, "", ns) != nil {
+		t.Error("the remote namespace was created although the Machine could not be")
+	}
+}

@@ -107,6 +107,10 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 			it.Action, it.Message = Unchanged, "created meanwhile by someone else"
 			continue
 		}
+		if it.Resource == cluster.Machines && apierrors.IsNotFound(err) {
+			// The plugin never creates supervisor namespaces; say what to do.
+			err = fmt.Errorf("namespace %q does not exist on the supervisor (create it first: kubectl create namespace %s)", it.Namespace, it.Namespace)
+		}
 		p.settle(it, err, Created, WouldCreate)
 		if err != nil {
 			failed = it
