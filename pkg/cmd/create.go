@@ -53,7 +53,7 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
   # Use a specific remote cluster, bypassing KubevirtConfig discovery
   kubectl vitimachine create -f machines/ --remote-kubeconfig ~/.kube/kubevirt.yaml
 
-  # The objects as a List, for review or for kubectl apply
+  # The objects create would make, as a List, for review
   kubectl vitimachine create -f machine.yaml --dry-run=client -o yaml`,
 		ValidArgsFunction: completeMachines(root),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -66,7 +66,7 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
 	o.Pipeline.AddFlags(c.Flags())
 	c.Flags().StringVar(&o.DryRun, "dry-run", o.DryRun, `"none", "client" (write nothing anywhere) or "server" (send every write with dryRun=All)`)
 	c.Flags().Lookup("dry-run").NoOptDefVal = "client"
-	c.Flags().StringVarP(&o.Output, "output", "o", "", "Print the objects as a v1 List: yaml, json or name (the report then goes to stderr)")
+	c.Flags().StringVarP(&o.Output, "output", "o", "", "Print the objects this run creates (or would create) as a v1 List: yaml, json or name (the report then goes to stderr)")
 	c.Flags().BoolVar(&o.Diff, "diff", false, "Show a diff of every object against what is live before the report")
 	c.Flags().BoolVar(&o.Wait, "wait", false, "Wait until every VirtualMachine is Running")
 	c.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "How long --wait waits")
@@ -155,8 +155,10 @@ func orUnknownStatus(s string) string {
 	return s
 }
 
-// listObjects is what -o prints: for each Machine, the Machine when it came from a file, then its
-// namespace, PVCs and VirtualMachine as they are (or would be) on the cluster.
+// listObjects is what -o prints: the objects this run creates (or would create), in order: the
+// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine. Objects
+// that exist already, and objects the duplicate guard held back, are left out, so that applying the
+// List never changes an existing object nor makes a second VM for a Machine.
 func listObjects(plans []*pipeline.Plan) ([]map[string]any, []string) {
 	var objs []map[string]any
 	var refs []string
@@ -165,7 +167,9 @@ func listObjects(plans []*pipeline.Plan) ([]map[string]any, []string) {
 			continue
 		}
 		for _, it := range pl.Items {
-			if it.Desired == nil {
+			switch it.Action {
+			case pipeline.Created, pipeline.WouldCreate, pipeline.NamespacePending:
+			default:
 				continue
 			}
 			// Secret-like values never reach the output, -o included (see docs/security.md).

@@ -96,6 +96,9 @@ func (o *NSSyncOptions) Run(c *cobra.Command) error {
 	if o.Concurrency < 1 {
 		return newUsageError(c, fmt.Errorf("--concurrency must be at least 1"))
 	}
+	if err := o.Target.validate(); err != nil {
+		return newUsageError(c, err)
+	}
 	sup, err := o.Target.supervisor(o.root)
 	if err != nil {
 		return err

@@ -79,8 +79,8 @@ func (f *PipelineFlags) options(c *cobra.Command, args []string) (pipeline.Optio
 	default:
 		return o, newUsageError(c, fmt.Errorf("invalid --access-mode %q (use ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod)", f.AccessMode))
 	}
-	if f.Target.RemoteKubeconfig != "" && f.Target.KubevirtConfig != "" {
-		return o, newUsageError(c, fmt.Errorf("--remote-kubeconfig skips KubevirtConfigs; do not combine it with --kubevirt-config"))
+	if err := f.Target.validate(); err != nil {
+		return o, newUsageError(c, err)
 	}
 	o.Render = render.Options{
 		Naming:         naming,
@@ -110,11 +110,11 @@ func (f *PipelineFlags) inputs(ctx context.Context, root *RootOptions, superviso
 		for _, m := range ms {
 			switch {
 			case m.Machine.Namespace == "":
-				m.Machine.Namespace = ns
+				m.SetNamespace(ns)
 			case explicit && m.Machine.Namespace != ns:
 				return nil, fmt.Errorf("%s: the namespace of Machine %q is %q, not %q (pass --namespace=%s or remove -n)", m.Origin, m.Machine.Name, m.Machine.Namespace, ns, m.Machine.Namespace)
 			}
-			inputs = append(inputs, pipeline.Input{Machine: m.Machine, FromFile: true, Origin: m.Origin})
+			inputs = append(inputs, pipeline.Input{Machine: m.Machine, Object: m.Object, FromFile: true, Origin: m.Origin})
 		}
 		return inputs, nil
 	}

@@ -39,6 +39,17 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster")
 }
 
+// validate refuses combinations that would silently ignore a flag.
+func (f *TargetFlags) validate() error {
+	if (f.RemoteKubeconfig != "" || f.RemoteContext != "") && f.KubevirtConfig != "" {
+		return fmt.Errorf("--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config")
+	}
+	if f.QPS <= 0 || f.Burst < 1 {
+		return fmt.Errorf("--qps must be positive and --burst at least 1")
+	}
+	return nil
+}
+
 func (f *TargetFlags) limits() cluster.Limits { return cluster.Limits{QPS: f.QPS, Burst: f.Burst} }
 
 // supervisor builds the supervisor client from the kubectl flags. The supervisor's own kubeconfig is

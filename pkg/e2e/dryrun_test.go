@@ -93,3 +93,17 @@ func TestCreateDiffFlagShowsTheDiffAndTheReport(t *testing.T) {
 		t.Errorf("cloud-init user data leaked into the diff:\n%s", r)
 	}
 }
+
+func TestAMachineAppliedWithKubectlMatchesItsFile(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "applied", annotation(remoteA), "  machineClass: small\n  memory: 25769803776\n"))
+	mustSucceed(t, s.kubectl(t, call{args: []string{"apply", "-f", file}}))
+	mustSucceed(t, s.plugin(t, "create", "-f", file))
+	r := mustExit(t, s.plugin(t, "diff", "-f", file), 0)
+	if r.stdout != "" {
+		t.Errorf("a Machine applied from its file differs from the file:\n%s", r.stdout)
+	}
+	r = mustSucceed(t, s.plugin(t, "create", "-f", file))
+	wantAction(t, r, "machine.vitistack.io/applied", "unchanged")
+}

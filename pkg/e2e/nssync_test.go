@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -170,5 +171,21 @@ func TestNSSyncConcurrentRunsAllSucceed(t *testing.T) {
 	}
 	if created != 12 {
 		t.Errorf("%d creates reported across %d concurrent runs, want each of the 12 namespaces created exactly once", created, runs)
+	}
+}
+
+func TestNSSyncDoesNotCallANamespaceOfAnUnresolvedMachineAnOrphan(t *testing.T) {
+	s := needEnv(t)
+	tag := fmt.Sprintf("n%d", nsCounter.Add(1))
+	ns := tag + "-unsure"
+	s.create(t, s.nsSup, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+	// The Machine names a KubevirtConfig that does not exist: it cannot be resolved this run.
+	s.create(t, s.nsSup, machineYAML(ns, "m", annotation("kv-missing"), ""))
+	t.Cleanup(func() { _ = deleteObject(context.Background(), s.client(t, s.nsSup), cluster.Machines, ns, "m") })
+	s.create(t, s.env.Remote(remoteA), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n  labels:\n    managed-by: vitistack-kubevirt-operator\n")
+	r := mustExit(t, s.nsSync(t), 2)
+	mustContain(t, "report", r.stdout, `KubevirtConfig "kv-missing" not found`)
+	if i := strings.Index(r.stdout, "Orphaned"); i >= 0 && strings.Contains(r.stdout[i:], ns) {
+		t.Errorf("namespace of an unresolved Machine listed as orphan:\n%s", r.stdout)
 	}
 }

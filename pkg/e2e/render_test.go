@@ -124,14 +124,38 @@ func TestOutputIsAListKubectlApplies(t *testing.T) {
 	r = mustSucceed(t, s.plugin(t, "create", "-n", ns, "listed"))
 	mustContain(t, "report", r.stdout, "0 created, 3 unchanged, 0 failed")
 
+	// Everything exists now: there is nothing to list, and nothing that applying could change.
 	r = mustSucceed(t, s.plugin(t, "create", "-n", ns, "listed", "-o", "name"))
-	if strings.TrimSpace(r.stdout) != "namespace/"+ns+"\npersistentvolumeclaim/vm-listed-root-pvc\nvirtualmachine.kubevirt.io/vm-listed" {
+	if strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("-o name lists existing objects:\n%s", r.stdout)
+	}
+
+	// In an existing namespace only the new objects are listed; -o json is a List too.
+	s.create(t, s.env.Supervisor, machineYAML(ns, "second", annotation(remoteB), ""))
+	r = mustSucceed(t, s.plugin(t, "create", "-n", ns, "second", "--dry-run=client", "-o", "name"))
+	if strings.TrimSpace(r.stdout) != "persistentvolumeclaim/vm-second-root-pvc\nvirtualmachine.kubevirt.io/vm-second" {
 		t.Errorf("-o name:\n%s", r.stdout)
 	}
-	r = mustSucceed(t, s.plugin(t, "create", "-n", ns, "listed", "-o", "json"))
-	var j map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j["kind"] != "List" {
-		t.Errorf("-o json is not a List: %v\n%s", err, r.stdout)
+	r = mustSucceed(t, s.plugin(t, "create", "-n", ns, "second", "-o", "json"))
+	var j struct {
+		Kind  string
+		Items []map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j.Kind != "List" || len(j.Items) != 2 {
+		t.Errorf("-o json: %v\n%s", err, r.stdout)
+	}
+}
+
+func TestOutputLeavesOutWhatTheGuardHoldsBack(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	a := s.env.Remote(remoteA)
+	s.create(t, a, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+	s.create(t, a, vmYAML(ns, "guarded", "    vitistack.io/source-machine: guarded\n"))
+	s.create(t, s.env.Supervisor, machineYAML(ns, "guarded", annotation(remoteA), ""))
+	r := mustSucceed(t, s.plugin(t, "create", "-n", ns, "guarded", "--dry-run=client", "-o", "yaml"))
+	if strings.Contains(r.stdout, "kind: VirtualMachine") || strings.Contains(r.stdout, "kind: Namespace") || strings.Contains(r.stdout, "PersistentVolumeClaim") {
+		t.Errorf("-o lists objects create would not make:\n%s", r.stdout)
 	}
 }
 

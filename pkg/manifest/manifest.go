@@ -18,6 +18,7 @@ import (
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -31,6 +32,9 @@ const MaxFileBytes = 1 << 20
 // Machine is one decoded Machine and where it came from.
 type Machine struct {
 	Machine *vitistackv1alpha1.Machine
+	// Object is the Machine exactly as the file has it (status dropped): what gets created on the
+	// supervisor and compared with a live Machine, so fields the file leaves out stay out.
+	Object map[string]any
 	// Origin is "FILE document N" (N counts from 1), for messages.
 	Origin string
 }
@@ -161,39 +165,54 @@ func decodeDoc(raw []byte, origin string) ([]Machine, error) {
 	default:
 		return nil, fmt.Errorf("%s: %s %s is not a Machine (only apiVersion: %s, kind: Machine is accepted)", origin, tm.APIVersion, tm.Kind, vitistackv1alpha1.GroupVersion)
 	}
-	m, err := decodeMachine(raw)
+	m, obj, err := decodeMachine(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", origin, err)
 	}
 	if m.Name == "" {
 		return nil, fmt.Errorf("%s: metadata.name is required", origin)
 	}
-	if m.Status.Phase != "" || len(m.Status.Conditions) > 0 {
-		m.Status = vitistackv1alpha1.MachineStatus{}
+	m.Status = vitistackv1alpha1.MachineStatus{}
+	delete(obj, "status")
+	return []Machine{{Machine: m, Object: obj, Origin: origin}}, nil
+}
+
+// SetNamespace sets the Machine's namespace, in the typed Machine and in the object.
+func (m Machine) SetNamespace(ns string) {
+	m.Machine.Namespace = ns
+	meta, _ := m.Object["metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		m.Object["metadata"] = meta
 	}
-	return []Machine{{Machine: m, Origin: origin}}, nil
+	meta["namespace"] = ns
 }
 
 // decodeMachine decodes strictly: duplicated keys and fields the Machine type does not have are
 // errors that name the field path (spec.cpuz), not silently dropped.
-func decodeMachine(raw []byte) (*vitistackv1alpha1.Machine, error) {
+func decodeMachine(raw []byte) (*vitistackv1alpha1.Machine, map[string]any, error) {
 	j, err := yaml.YAMLToJSONStrict(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var m vitistackv1alpha1.Machine
 	strict, err := sigsjson.UnmarshalStrict(j, &m, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(strict) > 0 {
 		msgs := make([]string, len(strict))
 		for i, e := range strict {
 			msgs[i] = e.Error()
 		}
-		return nil, errors.New(strings.Join(msgs, "; "))
+		return nil, nil, errors.New(strings.Join(msgs, "; "))
 	}
-	return &m, nil
+	// Numbers become int64 where they are whole (memory in bytes does not fit a float's exponent form).
+	var obj map[string]any
+	if err := utiljson.Unmarshal(j, &obj); err != nil {
+		return nil, nil, err
+	}
+	return &m, obj, nil
 }
 
 func decodeList(raw []byte, origin string) ([]Machine, error) {

@@ -70,7 +70,7 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 	s.createAll(ctx, g.client, missing)
 	out := clusterResult{namespaces: results}
 	if s.Options.CheckOrphans {
-		out.orphans = orphans(name, live, g.namespaces)
+		out.orphans = orphans(name, live, g.namespaces, g.unknown)
 	}
 	s.progress(fmt.Sprintf("%s: done in %s (%d created or to create)", name, time.Since(start).Round(time.Millisecond), len(missing)))
 	return out
@@ -140,10 +140,10 @@ func (s *Syncer) clusterError(ctx context.Context, cluster, what string, err err
 	return fmt.Sprintf("%s: %v", what, err)
 }
 
-func orphans(clusterName string, live map[string]liveNamespace, wanted map[string][]string) []Orphan {
+func orphans(clusterName string, live map[string]liveNamespace, wanted map[string][]string, unknown map[string]bool) []Orphan {
 	var out []Orphan
 	for ns, l := range live {
-		if _, ok := wanted[ns]; !ok && l.managed {
+		if _, ok := wanted[ns]; !ok && l.managed && !unknown[ns] {
 			out = append(out, Orphan{Cluster: clusterName, Namespace: ns})
 		}
 	}

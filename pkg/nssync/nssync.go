@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,12 +65,23 @@ func ListMachines(ctx context.Context, sup *cluster.Client, namespace, selector 
 type group struct {
 	client     *cluster.Client
 	namespaces map[string][]string
+	// unknown are namespaces holding Machines that could not be resolved: they may belong to any
+	// cluster, so none of them can be called an orphan.
+	unknown map[string]bool
 }
 
 // Sync resolves every Machine to its cluster and ensures the namespaces.
 func (s *Syncer) Sync(ctx context.Context, machines []*vitistackv1alpha1.Machine) *Report {
 	rep := &Report{DryRun: s.Writer.Strategy.String(), OrphansChecked: s.Options.CheckOrphans}
 	groups := s.resolve(ctx, machines, rep)
+	unknown := map[string]bool{}
+	for _, u := range rep.Unresolved {
+		ns, _, _ := strings.Cut(u.Machine, "/")
+		unknown[ns] = true
+	}
+	for _, g := range groups {
+		g.unknown = unknown
+	}
 	names := make([]string, 0, len(groups))
 	for name := range groups {
 		names = append(names, name)

@@ -28,6 +28,8 @@ type Input struct {
 	FromFile bool
 	// Origin names the file and document, for messages.
 	Origin string
+	// Object is the Machine as its file has it; with FromFile, it is what is created and compared.
+	Object map[string]any
 }
 
 // Options are the pipeline's choices from flags.
@@ -173,9 +175,12 @@ func hasFinalizer(m *vitistackv1alpha1.Machine) bool {
 // loadLiveMachine replaces a Machine from a file by the live one when it exists: existing Machines
 // are never updated, so the live one is what gets provisioned.
 func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
-	desired, err := toMap(pl.Machine)
-	if err != nil {
-		return err
+	desired := pl.Object
+	if desired == nil {
+		var err error
+		if desired, err = toMap(pl.Machine); err != nil {
+			return err
+		}
 	}
 	item := &Item{Cluster: "supervisor", Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
 	var live vitistackv1alpha1.Machine

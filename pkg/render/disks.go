@@ -40,6 +40,7 @@ func planDisks(m *vitistackv1alpha1.Machine, n Naming) ([]disk, error) {
 	}
 	out := make([]disk, 0, len(m.Spec.Disks))
 	seen := map[string]string{}
+	claims := map[string]string{}
 	for i, d := range m.Spec.Disks {
 		field := fmt.Sprintf("spec.disks[%d]", i)
 		name, suffix := d.Name, d.Name
@@ -65,9 +66,15 @@ func planDisks(m *vitistackv1alpha1.Machine, n Naming) ([]disk, error) {
 			return nil, fmt.Errorf("%s.sizeGB: must be positive, got %d", field, size)
 		}
 		boot := i == bootIndex
+		pvc := pvcName(n, m.Name, suffix, boot)
+		if prev, ok := claims[pvc]; ok {
+			// e.g. an unnamed first disk (PVC suffix disk0) next to a disk named "disk0".
+			return nil, fmt.Errorf("%s.name: its PVC would be %q, the same as the PVC of %s (rename one of the disks)", field, pvc, prev)
+		}
+		claims[pvc] = field
 		out = append(out, disk{
 			name:    name,
-			pvc:     pvcName(n, m.Name, suffix, boot),
+			pvc:     pvc,
 			sizeGiB: size,
 			bus:     busFor(d.Type),
 			boot:    boot,

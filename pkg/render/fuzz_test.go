@@ -34,7 +34,12 @@ func FuzzRender(f *testing.F) {
 		if len(vols) != len(objs.PVCs) {
 			t.Fatalf("%d volumes for %d PVCs", len(vols), len(objs.PVCs))
 		}
+		names := map[string]bool{}
 		for i, p := range objs.PVCs {
+			if names[p.Name] {
+				t.Fatalf("two PVCs named %q", p.Name)
+			}
+			names[p.Name] = true
 			if errs := validation.IsDNS1123Subdomain(p.Name); len(errs) > 0 {
 				t.Fatalf("PVC name %q: %v", p.Name, errs)
 			}

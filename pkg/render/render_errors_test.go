@@ -35,6 +35,7 @@ func TestRenderRefusesWithTheField(t *testing.T) {
 		{"disk name not DNS-1123", machine("m", "ns", vitistackv1alpha1.MachineSpecDisk{Name: "Data_1"}), render.NamingSeed, `spec.disks[0].name: disk name "Data_1"`},
 		{"duplicate disk names", machine("m", "ns", vitistackv1alpha1.MachineSpecDisk{Name: "d"}, vitistackv1alpha1.MachineSpecDisk{Name: "d"}), render.NamingSeed, "spec.disks[1].name: disk name \"d\" is already used by spec.disks[0]"},
 		{"unnamed disk clashes with a named one", machine("m", "ns", vitistackv1alpha1.MachineSpecDisk{}, vitistackv1alpha1.MachineSpecDisk{Name: "root"}), render.NamingSeed, "spec.disks[1].name"},
+		{"two disks, one PVC", machine("m", "ns", vitistackv1alpha1.MachineSpecDisk{SizeGB: 5}, vitistackv1alpha1.MachineSpecDisk{Name: "disk0"}), render.NamingSeed, `spec.disks[1].name: its PVC would be "vm-m-disk0-pvc", the same as the PVC of spec.disks[0]`},
 		{"negative size", machine("m", "ns", vitistackv1alpha1.MachineSpecDisk{Name: "d", SizeGB: -1}), render.NamingSeed, "spec.disks[0].sizeGB"},
 		{"namespace not DNS-1123", machine("m", "Team_A"), render.NamingSeed, "metadata.namespace"},
 		{"no namespace", machine("m", ""), render.NamingSeed, "metadata.namespace: the Machine has no namespace"},
