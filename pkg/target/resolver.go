@@ -1,5 +1,5 @@
 // Package target finds the remote KubeVirt cluster of each Machine and builds one client per
-// cluster. The order is documented in docs/create.md: the --remote-kubeconfig/--remote-context
+// cluster. The order is documented in docs/namespace-management.md: the --remote-kubeconfig/--remote-context
 // override, the Machine's vitistack.io/kubevirt-config annotation, --kubevirt-config or
 // DEFAULT_KUBEVIRT_CONFIG, the only KubevirtConfig, or the one whose cluster already holds the
 // Machine's VirtualMachine.
@@ -48,7 +48,7 @@ type Target struct {
 	Cluster *cluster.Client
 }
 
-// Name is the cluster's display name: the KubevirtConfig, or "override".
+// Name is the cluster's display name: the KubevirtConfig, or with the override the kubeconfig context.
 func (t Target) Name() string { return t.Cluster.Name }
 
 // Record reports whether the choice must be written to the Machine's annotation, as the operator does:
