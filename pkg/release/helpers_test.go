@@ -15,6 +15,7 @@ import (
 	"text/template"
 	"time"
 
+	"sigs.k8s.io/krew/pkg/index"
 	"sigs.k8s.io/yaml"
 )
 
@@ -90,6 +91,14 @@ func decodePlugin(t *testing.T, b []byte) plugin {
 	var p plugin
 	if err := yaml.UnmarshalStrict(b, &p); err != nil {
 		t.Fatalf("decode manifest: %v\n%s", err, b)
+	}
+	// The manifest must also decode, strictly, into krew's own type.
+	var k index.Plugin
+	if err := yaml.UnmarshalStrict(b, &k); err != nil {
+		t.Fatalf("decode manifest into krew's index.Plugin: %v\n%s", err, b)
+	}
+	if k.Name != p.Metadata.Name || k.Spec.Version != p.Spec.Version || len(k.Spec.Platforms) != len(p.Spec.Platforms) || k.Spec.ShortDescription != p.Spec.ShortDescription {
+		t.Fatalf("krew's index.Plugin reads the manifest differently: %+v", k)
 	}
 	return p
 }
