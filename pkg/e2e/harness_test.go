@@ -119,7 +119,7 @@ var nsCounter atomic.Int64
 // need it there). Remote clusters do not get it: creating it there is the plugin's job.
 func (s *suite) namespace(t *testing.T) string {
 	t.Helper()
-	name := fmt.Sprintf("e2e-%d-%s", nsCounter.Add(1), strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
+	name := fmt.Sprintf("e2e-%d-%s", nsCounter.Add(1), strings.ToLower(strings.NewReplacer("/", "-", ".", "-", "_", "-").Replace(t.Name())))
 	if len(name) > 63 {
 		name = strings.TrimRight(name[:63], "-")
 	}

@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
 
 func TestOperatorNamingScheme(t *testing.T) {
@@ -161,6 +165,25 @@ func TestOutputLeavesOutWhatTheGuardHoldsBack(t *testing.T) {
 
 func TestEveryExampleRenders(t *testing.T) {
 	s := needEnv(t)
+	t.Run("kubevirtconfig.yaml", func(t *testing.T) {
+		// The example KubevirtConfig is valid on a real supervisor, and its Secret made as its comment
+		// says (kubectl create secret generic ... --from-file=kubeconfig=...) is accepted by the plugin.
+		kc := filepath.Join(t.TempDir(), "kubevirt-1.kubeconfig")
+		if err := os.WriteFile(kc, s.env.Remote(remoteB).Kubeconfig, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mustSucceed(t, s.kubectl(t, call{args: []string{"create", "secret", "generic", "kubevirt-1-kubeconfig", "-n", "vitistack", "--from-file=kubeconfig=" + kc}}))
+		mustSucceed(t, s.kubectl(t, call{args: []string{"apply", "-f", filepath.Join(repoRoot(), "examples", "kubevirtconfig.yaml")}}))
+		t.Cleanup(func() {
+			sup := s.client(t, s.env.Supervisor)
+			_ = deleteObject(context.Background(), sup, cluster.KubevirtConfigs, "", "kubevirt-1")
+			_ = deleteObject(context.Background(), sup, cluster.Secrets, testenv.SecretNamespace, "kubevirt-1-kubeconfig")
+		})
+		ns := s.namespace(t)
+		file := writeFile(t, "m.yaml", machineYAML(ns, "ex", annotation("kubevirt-1"), ""))
+		r := mustSucceed(t, s.plugin(t, "create", "-f", file, "--dry-run=server"))
+		mustContain(t, "report", r.stdout, "kubevirt-1", "would create")
+	})
 	for _, ex := range []string{"machine-small.yaml", "machine-custom-namespace.yaml", "machines-batch.yaml"} {
 		t.Run(ex, func(t *testing.T) {
 			r := mustSucceed(t, s.plugin(t, "create", "-f", repoRoot()+"/examples/"+ex, "--kubevirt-config", remoteA, "--dry-run=client", "-o", "yaml"))

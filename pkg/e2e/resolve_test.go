@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -183,4 +184,44 @@ func deleteObject(ctx context.Context, c *cluster.Client, r cluster.Resource, na
 		ri = dyn.Resource(r.GVR).Namespace(namespace)
 	}
 	return ri.Delete(ctx, name, metav1.DeleteOptions{})
+}
+
+func TestKubevirtConfigSecretProblemsAreNamed(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	sup := s.client(t, s.env.Supervisor)
+	s.create(t, s.env.Supervisor, `apiVersion: v1
+kind: Secret
+metadata:
+  name: kv-wrongkey-kubeconfig
+  namespace: vitistack
+stringData:
+  config: "not here"
+---
+apiVersion: vitistack.io/v1alpha1
+kind: KubevirtConfig
+metadata:
+  name: kv-wrongkey
+spec: {name: kv-wrongkey, secretNamespace: vitistack, kubeconfigSecretRef: kv-wrongkey-kubeconfig}
+---
+apiVersion: vitistack.io/v1alpha1
+kind: KubevirtConfig
+metadata:
+  name: kv-nosecret
+spec: {name: kv-nosecret, secretNamespace: vitistack, kubeconfigSecretRef: kv-nosecret-kubeconfig}
+`)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = deleteObject(ctx, sup, cluster.KubevirtConfigs, "", "kv-wrongkey")
+		_ = deleteObject(ctx, sup, cluster.KubevirtConfigs, "", "kv-nosecret")
+		_ = deleteObject(ctx, sup, cluster.Secrets, testenv.SecretNamespace, "kv-wrongkey-kubeconfig")
+	})
+	s.create(t, s.env.Supervisor, machineYAML(ns, "wk", annotation("kv-wrongkey"), "")+"---\n"+machineYAML(ns, "ns", annotation("kv-nosecret"), ""))
+	r := mustExit(t, s.plugin(t, "create", "-n", ns, "wk", "ns"), 2)
+	mustContain(t, "report", r.stdout,
+		`KubevirtConfig "kv-wrongkey": Secret "vitistack/kv-wrongkey-kubeconfig" has no "kubeconfig" key (keys: config)`,
+		`KubevirtConfig "kv-nosecret": Secret "vitistack/kv-nosecret-kubeconfig" not found on the supervisor`)
+	if strings.Contains(r.stdout+r.stderr, "not here") {
+		t.Error("a Secret value reached the output")
+	}
 }
