@@ -46,9 +46,10 @@ test-unit: ## Unit tests only (no API servers)
 	go test -race -count=1 $$(go list ./... | grep -v -e /pkg/e2e -e /pkg/release)
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and the import rules (hack/verify-imports.sh)
 	@out=$$(gofmt -l cmd pkg hack); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	hack/verify-imports.sh
 
 .PHONY: demo
 demo: build ## Start a local supervisor and a KubeVirt control plane, load the examples, run the plugin
