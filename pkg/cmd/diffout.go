@@ -32,13 +32,8 @@ func planDiffs(plans []*pipeline.Plan) []planDiff {
 		}
 		for _, it := range pl.Items {
 			name := it.Cluster + "/" + it.Ref()
-			switch {
-			case it.Action == pipeline.WouldAnnotate:
-				key, value, _ := strings.Cut(strings.Fields(it.Message)[0], "=")
-				out = append(out, planDiff{name: name,
-					desired: map[string]any{"metadata": map[string]any{"annotations": map[string]any{key: value}}},
-					live:    map[string]any{"metadata": map[string]any{"annotations": map[string]any{}}}})
-			case it.Action == pipeline.WouldCreate || it.Action == pipeline.Differs:
+			switch it.Action {
+			case pipeline.WouldAnnotate, pipeline.WouldCreate, pipeline.Differs:
 				out = append(out, planDiff{name: name, desired: it.Desired, live: it.Live})
 			}
 		}

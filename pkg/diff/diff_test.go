@@ -44,6 +44,12 @@ func TestMask(t *testing.T) {
 	if sec["data"].(map[string]any)["kubeconfig"] != diff.Masked || sec["stringData"].(map[string]any)["token"] != diff.Masked {
 		t.Errorf("secret not masked: %v", sec)
 	}
+	la := diff.Mask(map[string]any{"kind": "Machine", "metadata": map[string]any{"annotations": map[string]any{
+		"kubectl.kubernetes.io/last-applied-configuration": `{"spec":{"userData":"pw"}}`, "team": "a"}}})
+	ann := la["metadata"].(map[string]any)["annotations"].(map[string]any)
+	if ann["kubectl.kubernetes.io/last-applied-configuration"] != diff.Masked || ann["team"] != "a" {
+		t.Errorf("last-applied not masked: %v", ann)
+	}
 	cm := diff.Mask(map[string]any{"kind": "ConfigMap", "data": map[string]any{"k": "v"}})
 	if cm["data"].(map[string]any)["k"] != "v" {
 		t.Error("ConfigMap data masked")

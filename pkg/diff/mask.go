@@ -12,6 +12,9 @@ var secretPaths = [][]string{
 	{"stringData"},
 }
 
+// lastApplied is kubectl's copy of the whole object, user data included.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
 // Masked is what a secret value is replaced with.
 const Masked = "***"
 
@@ -25,6 +28,13 @@ func Mask(obj map[string]any) map[string]any {
 			continue
 		}
 		maskPath(out, p)
+	}
+	if meta, ok := out["metadata"].(map[string]any); ok {
+		if a, ok := meta["annotations"].(map[string]any); ok {
+			if _, ok := a[lastApplied]; ok {
+				a[lastApplied] = Masked
+			}
+		}
 	}
 	return out
 }

@@ -49,3 +49,16 @@ func TestNSSyncDiffServerDryRunAndRecording(t *testing.T) {
 		t.Error("annotation or namespace missing after ns-sync")
 	}
 }
+
+func TestDiffShowsTheAnnotationCreateWouldRecord(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "note", "", "  cloudInit:\n    userData: \"#cloud-config\\npassword: applied-secret\\n\"\n"))
+	// kubectl apply leaves a last-applied-configuration annotation that carries the user data.
+	mustSucceed(t, s.kubectl(t, call{args: []string{"apply", "-f", file}}))
+	r := mustExit(t, s.plugin(t, "diff", "-n", ns, "note", "--kubevirt-config", remoteB), 1)
+	mustContain(t, "diff", r.stdout, "+++ desired/supervisor/machine.vitistack.io/note", "+    vitistack.io/kubevirt-config: kv-b")
+	if strings.Contains(r.stdout, "applied-secret") {
+		t.Errorf("user data leaked through an annotation:\n%s", r.stdout)
+	}
+}

@@ -24,8 +24,13 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 		setAnnotation(pl.Items[0].Desired, target.AnnotationKubevirtConfig, pl.Target.Config)
 		pl.Items[0].Message = fmt.Sprintf("with %s=%s (chosen by %s)", target.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)
 	} else if pl.Target.Record() {
+		// Desired and Live hold only the one annotation the patch sets (other annotations, such as
+		// kubectl's last-applied-configuration, may carry the Machine's user data).
 		pl.Items = append(pl.Items, &Item{Cluster: "supervisor", Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Action: WouldAnnotate,
-			Message: fmt.Sprintf("%s=%s (chosen by %s)", target.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)})
+			Message: fmt.Sprintf("%s=%s (chosen by %s)", target.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By),
+			Desired: map[string]any{"metadata": map[string]any{"annotations": map[string]any{target.AnnotationKubevirtConfig: pl.Target.Config}}},
+			Live:    map[string]any{"metadata": map[string]any{}},
+		})
 	}
 	nsItem, err := newItem(c.Name, cluster.Namespaces, objs.Namespace)
 	if err != nil {
