@@ -153,6 +153,12 @@ func serverVersion(cfg *rest.Config) (string, error) {
 }
 
 func (o *VersionOptions) supervisorVersion(ctx context.Context) (string, error) {
+	// No kubeconfig at all and no --server: there is no supervisor to ask (client-go would fall back
+	// to localhost:8080).
+	raw, err := o.root.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err == nil && len(raw.Contexts) == 0 && (o.root.ConfigFlags.APIServer == nil || *o.root.ConfigFlags.APIServer == "") {
+		return "", clientcmd.ErrEmptyConfig
+	}
 	dc, err := o.root.ConfigFlags.ToDiscoveryClient()
 	if err != nil {
 		return "", err

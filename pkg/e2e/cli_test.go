@@ -23,6 +23,16 @@ func TestVersionShowsClientSupervisorAndRemotes(t *testing.T) {
 	}
 }
 
+func TestVersionWithoutAnyKubeconfigPrintsTheClientOnly(t *testing.T) {
+	s := needEnv(t)
+	cmd := exec.Command(filepath.Join(s.bin, "kubectl-vitimachine"), "version")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "Client Version: ") || strings.Contains(string(out), "localhost:8080") {
+		t.Errorf("version without a kubeconfig: %v\n%s", err, out)
+	}
+}
+
 func TestUsageErrorsPrintUsageAndExit2(t *testing.T) {
 	s := needEnv(t)
 	for _, args := range [][]string{
