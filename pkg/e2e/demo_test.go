@@ -1,0 +1,34 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoRuns runs `make demo`'s program as the quick start does (its own control planes, the
+// examples, the plugin through kubectl), so the README's first command cannot rot unnoticed.
+func TestDemoRuns(t *testing.T) {
+	s := needEnv(t)
+	if testing.Short() {
+		t.Skip("starts its own control planes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", "./hack/demo")
+	cmd.Dir = repoRoot()
+	cmd.Env = append(os.Environ(), "PATH="+s.bin+string(os.PathListSeparator)+s.assets+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	text := string(out)
+	mustContain(t, "demo", text, "8 created, 1 unchanged, 0 failed", "0 created, 9 unchanged, 0 failed",
+		"kubevirt-1  team-a          web-1,web-2  created", "old-project", "==> Done", "==> Tearing down the control planes")
+	if strings.Contains(text, "error:") {
+		t.Errorf("the demo printed an error:\n%s", text)
+	}
+}
