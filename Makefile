@@ -10,6 +10,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X $(MODULE)/pkg/version.gitVersion=$(VERSION) -X $(MODULE)/pkg/version.gitCommit=$(COMMIT) -X $(MODULE)/pkg/version.buildDate=$(DATE)
 GO_TEST_FLAGS ?=
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export GOFLAGS := -buildvcs=false
 export KUBEBUILDER_CONTROLPLANE_START_TIMEOUT ?= 90s
@@ -46,9 +47,10 @@ test-unit: ## Unit tests only (no API servers)
 	go test -race -count=1 $$(go list ./... | grep -v -e /pkg/e2e -e /pkg/release)
 
 .PHONY: lint
-lint: ## gofmt, go vet and the import rules (hack/verify-imports.sh)
+lint: ## gofmt, go vet, staticcheck and the import rules (hack/verify-imports.sh)
 	@out=$$(gofmt -l cmd pkg hack); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go run $(STATICCHECK) -checks 'all,-ST1000,-ST1003,-ST1020,-ST1021,-ST1022' ./...
 	hack/verify-imports.sh
 
 .PHONY: demo

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
@@ -106,6 +105,3 @@ func (e *env) auditLines(b *testing.B) int {
 	}
 	return n
 }
-
-// since returns milliseconds since t, for metrics.
-func since(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

@@ -80,7 +80,7 @@ type Plan struct {
 }
 
 // Key is "namespace/name".
-func (p *Plan) Key() string { return p.Machine.Namespace + "/" + p.Machine.Name }
+func (pl *Plan) Key() string { return pl.Machine.Namespace + "/" + pl.Machine.Name }
 
 // Plan reads what each Machine needs and decides every write, without writing.
 // Machines are planned Workers at a time; the plans come back in input order.
