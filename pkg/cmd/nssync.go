@@ -103,7 +103,7 @@ func (o *NSSyncOptions) Run(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.Target.resolver(o.root, sup, "", o.ClusterTimeout)
+	res, err := o.Target.resolver(o.root, sup, "", o.ClusterTimeout, true)
 	if err != nil {
 		return err
 	}

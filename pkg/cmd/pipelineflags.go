@@ -139,7 +139,7 @@ func (f *PipelineFlags) plan(ctx context.Context, root *RootOptions, opts pipeli
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := f.Target.resolver(root, sup, opts.Render.Naming, defaultSearchTimeout)
+	res, err := f.Target.resolver(root, sup, opts.Render.Naming, defaultSearchTimeout, false)
 	if err != nil {
 		return nil, nil, err
 	}

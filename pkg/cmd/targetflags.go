@@ -66,9 +66,10 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 const defaultSearchTimeout = 30 * time.Second
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
-func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration) (*target.Resolver, error) {
+func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool) (*target.Resolver, error) {
 	opts := target.Options{
 		SearchTimeout: searchTimeout,
+		IndexVMs:      indexVMs,
 		Default:       f.KubevirtConfig,
 		DefaultBy:     target.ByFlag,
 		Policy:        target.Policy{AllowExec: f.AllowExec, AllowProxy: f.AllowProxy},

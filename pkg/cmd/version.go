@@ -107,7 +107,7 @@ func (o *VersionOptions) remoteVersions(ctx context.Context) []remoteVersion {
 	if err != nil {
 		return nil
 	}
-	res, err := tf.resolver(o.root, sup, "", remoteVersionTimeout)
+	res, err := tf.resolver(o.root, sup, "", remoteVersionTimeout, false)
 	if err != nil {
 		return nil
 	}

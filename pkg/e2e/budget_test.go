@@ -81,3 +81,37 @@ func TestCreateRequestBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestNSSyncVMSearchListsEachClusterOnce: Machines without the annotation, with two KubevirtConfigs,
+// are placed by finding their VMs. However many Machines there are, each cluster's VMs are listed once.
+func TestNSSyncVMSearchListsEachClusterOnce(t *testing.T) {
+	s := needEnv(t)
+	tag := fmt.Sprintf("n%d", nsCounter.Add(1))
+	b := s.env.Remote(remoteB)
+	var docs []string
+	for i := range 3 {
+		ns := fmt.Sprintf("%s-s%d", tag, i)
+		s.create(t, s.nsSup, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+		s.create(t, b, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+		for _, m := range []string{"m1", "m2"} {
+			s.create(t, b, vmYAML(ns, "vm-"+m, "    vitistack.io/source-machine: "+m+"\n"))
+			docs = append(docs, strings.Replace(machineYAML(ns, m, "", ""), "metadata:\n", "metadata:\n  labels:\n    batch: "+tag+"\n", 1))
+		}
+	}
+	s.create(t, s.nsSup, strings.Join(docs, "---\n"))
+	m := s.mark(t)
+	r := mustSucceed(t, s.nsSync(t, "-l", "batch="+tag))
+	mustContain(t, "report", r.stdout, "chosen by VM found on its cluster", "0 created, 3 exist, 0 failed")
+	sup := budget(s.requests(t, m, s.nsSup))
+	if want := map[string]int{"list machines": 1, "list kubevirtconfigs": 1, "get secrets": 2, "patch machines": 6}; show(sup) != show(want) {
+		t.Errorf("supervisor: %s\nwant %s", show(sup), show(want))
+	}
+	for kv, want := range map[string]map[string]int{
+		remoteA: {"list virtualmachines": 1},
+		remoteB: {"list virtualmachines": 1, "list namespaces": 1},
+	} {
+		if got := budget(s.requests(t, m, s.env.Remote(kv))); show(got) != show(want) {
+			t.Errorf("%s: %s\nwant %s", kv, show(got), show(want))
+		}
+	}
+}

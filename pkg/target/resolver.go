@@ -7,7 +7,6 @@ package target
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -71,6 +70,9 @@ type Options struct {
 	// SearchTimeout bounds each cluster's answer in the VM search; 0 means no bound beyond the
 	// caller's context. A cluster that fails or times out once is not searched again in the run.
 	SearchTimeout time.Duration
+	// IndexVMs makes the VM search list each cluster's VMs once, across all namespaces, instead of
+	// one namespace per Machine: cheaper when many Machines are resolved in one run (ns-sync).
+	IndexVMs bool
 	// VMNames are the VM names a Machine may have on its cluster (one per naming scheme), for the
 	// VM search.
 	VMNames func(machine string) []string
@@ -89,6 +91,7 @@ type Resolver struct {
 	clients  map[string]*clientResult
 	override *cluster.Client
 	dead     map[string]bool
+	indexes  map[string]*indexResult
 }
 
 type clientResult struct {
@@ -237,76 +240,6 @@ func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, err
 		return nil, err
 	}
 	return cluster.New(name, cfg, r.opts.Limits)
-}
-
-// search looks for the Machine's VM on every configured cluster: by the source-machine labels first,
-// then by name. Unreachable clusters are skipped, as the operator does.
-func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, configs []vitistackv1alpha1.KubevirtConfig) (Target, error) {
-	var names []string
-	var skipped []string
-	for _, kc := range configs {
-		names = append(names, kc.Name)
-		c, err := r.Client(ctx, kc.Name)
-		if err != nil || r.isDead(kc.Name) {
-			skipped = append(skipped, kc.Name)
-			continue
-		}
-		found, err := r.holdsVMWithin(ctx, c, m)
-		if err != nil {
-			r.markDead(kc.Name)
-			skipped = append(skipped, kc.Name)
-			continue
-		}
-		if found {
-			return Target{Config: kc.Name, By: ByVMSearch, Cluster: c}, nil
-		}
-	}
-	msg := fmt.Sprintf("machine %q has no %s annotation and %d KubevirtConfigs are available (%s), none of whose clusters holds its VirtualMachine: cannot choose (set the annotation, --kubevirt-config or DEFAULT_KUBEVIRT_CONFIG)",
-		key(m), AnnotationKubevirtConfig, len(configs), strings.Join(names, ", "))
-	if len(skipped) > 0 {
-		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(skipped, ", "))
-	}
-	return Target{}, errors.New(msg)
-}
-
-func (r *Resolver) isDead(name string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.dead[name]
-}
-
-func (r *Resolver) markDead(name string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.dead[name] = true
-}
-
-func (r *Resolver) holdsVMWithin(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
-	if r.opts.SearchTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.opts.SearchTimeout)
-		defer cancel()
-	}
-	return r.holdsVM(ctx, c, m)
-}
-
-func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
-	found := false
-	err := c.List(ctx, cluster.VirtualMachines, m.Namespace, "", func(u *unstructured.Unstructured) error {
-		l := u.GetLabels()
-		if l["vitistack.io/source-machine"] == m.Name || l["source-machine"] == m.Name {
-			found = true
-		}
-		if r.opts.VMNames != nil {
-			for _, n := range r.opts.VMNames(m.Name) {
-				if u.GetName() == n {
-					found = true
-				}
-			}
-		}
-		return nil
-	})
-	return found, err
 }
 
 func key(m *vitistackv1alpha1.Machine) string { return m.Namespace + "/" + m.Name }

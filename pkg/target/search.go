@@ -1,0 +1,142 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+// search looks for the Machine's VM on every configured cluster: by the source-machine labels first,
+// then by name. Unreachable clusters are skipped, as the operator does.
+func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, configs []vitistackv1alpha1.KubevirtConfig) (Target, error) {
+	var names []string
+	var skipped []string
+	for _, kc := range configs {
+		names = append(names, kc.Name)
+		c, err := r.Client(ctx, kc.Name)
+		if err != nil || r.isDead(kc.Name) {
+			skipped = append(skipped, kc.Name)
+			continue
+		}
+		found, err := r.holdsVMWithin(ctx, c, m)
+		if err != nil {
+			r.markDead(kc.Name)
+			skipped = append(skipped, kc.Name)
+			continue
+		}
+		if found {
+			return Target{Config: kc.Name, By: ByVMSearch, Cluster: c}, nil
+		}
+	}
+	msg := fmt.Sprintf("machine %q has no %s annotation and %d KubevirtConfigs are available (%s), none of whose clusters holds its VirtualMachine: cannot choose (set the annotation, --kubevirt-config or DEFAULT_KUBEVIRT_CONFIG)",
+		key(m), AnnotationKubevirtConfig, len(configs), strings.Join(names, ", "))
+	if len(skipped) > 0 {
+		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(skipped, ", "))
+	}
+	return Target{}, errors.New(msg)
+}
+
+func (r *Resolver) isDead(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dead[name]
+}
+
+func (r *Resolver) markDead(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dead[name] = true
+}
+
+func (r *Resolver) holdsVMWithin(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
+	if r.opts.SearchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.opts.SearchTimeout)
+		defer cancel()
+	}
+	return r.holdsVM(ctx, c, m)
+}
+
+func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
+	if r.opts.IndexVMs {
+		idx, err := r.vmIndex(ctx, c)
+		if err != nil {
+			return false, err
+		}
+		return idx.holds(m, r.opts.VMNames), nil
+	}
+	idx := newVMIndex()
+	if err := c.List(ctx, cluster.VirtualMachines, m.Namespace, "", idx.add); err != nil {
+		return false, err
+	}
+	return idx.holds(m, r.opts.VMNames), nil
+}
+
+// vmIndex returns the cluster's VM index, built from one cluster-wide paged list per run.
+func (r *Resolver) vmIndex(ctx context.Context, c *cluster.Client) (*vmIndex, error) {
+	r.mu.Lock()
+	if r.indexes == nil {
+		r.indexes = map[string]*indexResult{}
+	}
+	ir, ok := r.indexes[c.Name]
+	if !ok {
+		ir = &indexResult{}
+		r.indexes[c.Name] = ir
+	}
+	r.mu.Unlock()
+	ir.once.Do(func() {
+		idx := newVMIndex()
+		if ir.err = c.List(ctx, cluster.VirtualMachines, "", "", idx.add); ir.err == nil {
+			ir.index = idx
+		}
+	})
+	return ir.index, ir.err
+}
+
+type indexResult struct {
+	once  sync.Once
+	index *vmIndex
+	err   error
+}
+
+// vmIndex is what the VM search needs of a cluster's VMs: "namespace/machine" for every
+// source-machine label (both keys) and "namespace/name" for every VM.
+type vmIndex struct {
+	owners, names map[string]bool
+}
+
+func newVMIndex() *vmIndex { return &vmIndex{owners: map[string]bool{}, names: map[string]bool{}} }
+
+func (x *vmIndex) add(u *unstructured.Unstructured) error {
+	ns, l := u.GetNamespace(), u.GetLabels()
+	for _, k := range []string{"vitistack.io/source-machine", "source-machine"} {
+		if v := l[k]; v != "" {
+			x.owners[ns+"/"+v] = true
+		}
+	}
+	x.names[ns+"/"+u.GetName()] = true
+	return nil
+}
+
+// holds reports a VM of the Machine: labelled with it, or else named as one of vmNames says.
+func (x *vmIndex) holds(m *vitistackv1alpha1.Machine, vmNames func(string) []string) bool {
+	if x.owners[key(m)] {
+		return true
+	}
+	if vmNames == nil {
+		return false
+	}
+	for _, n := range vmNames(m.Name) {
+		if x.names[m.Namespace+"/"+n] {
+			return true
+		}
+	}
+	return false
+}
