@@ -172,6 +172,19 @@ func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	return &unstructured.Unstructured{Object: m}, nil
 }
 
+// Content converts a typed object into the content the plugin sends and compares: the zero-valued
+// creationTimestamps and the empty status the conversion adds are left out, since the server owns them.
+func Content(obj runtime.Object) (map[string]any, error) {
+	u, err := ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "status")
+	unstructured.RemoveNestedField(u.Object, "spec", "template", "metadata", "creationTimestamp")
+	return u.Object, nil
+}
+
 // FromUnstructured converts into a typed object.
 func FromUnstructured(u *unstructured.Unstructured, out runtime.Object) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out)

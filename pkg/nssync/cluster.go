@@ -111,14 +111,12 @@ func (s *Syncer) create(ctx context.Context, c *cluster.Client, r *NamespaceResu
 		r.Action, r.Message = Failed, s.clusterError(ctx, c.Name, "create namespace", ctx.Err())
 		return
 	}
-	obj, err := cluster.ToUnstructured(render.NewNamespace(r.Namespace, render.Options{ManagedByKey: s.Options.ManagedByKey, ManagedByValue: s.Options.ManagedByValue}))
+	obj, err := cluster.Content(render.NewNamespace(r.Namespace, render.Options{ManagedByKey: s.Options.ManagedByKey, ManagedByValue: s.Options.ManagedByValue}))
 	if err != nil {
 		r.Action, r.Message = Failed, err.Error()
 		return
 	}
-	unstructured.RemoveNestedField(obj.Object, "metadata", "creationTimestamp")
-	unstructured.RemoveNestedField(obj.Object, "status")
-	err = s.Writer.Create(ctx, c, cluster.Namespaces, obj.Object)
+	err = s.Writer.Create(ctx, c, cluster.Namespaces, obj)
 	switch {
 	case apierrors.IsAlreadyExists(err):
 		// Another run or the operator got there first.

@@ -150,23 +150,12 @@ func decide(it *Item) {
 }
 
 func newItem(clusterName string, r cluster.Resource, obj runtime.Object) (*Item, error) {
-	m, err := toMap(obj)
+	m, err := cluster.Content(obj)
 	if err != nil {
 		return nil, err
 	}
 	u := unstructured.Unstructured{Object: m}
 	return &Item{Cluster: clusterName, Resource: r, Namespace: u.GetNamespace(), Name: u.GetName(), Desired: m}, nil
-}
-
-func toMap(obj runtime.Object) (map[string]any, error) {
-	u, err := cluster.ToUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	unstructured.RemoveNestedField(u.Object, "status")
-	unstructured.RemoveNestedField(u.Object, "spec", "template", "metadata", "creationTimestamp")
-	return u.Object, nil
 }
 
 func setAnnotation(obj map[string]any, key, value string) {

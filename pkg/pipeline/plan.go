@@ -178,7 +178,7 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 	desired := pl.Object
 	if desired == nil {
 		var err error
-		if desired, err = toMap(pl.Machine); err != nil {
+		if desired, err = cluster.Content(pl.Machine); err != nil {
 			return err
 		}
 	}

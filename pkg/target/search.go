@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 )
 
 // search looks for the Machine's VM on every configured cluster: by the source-machine labels first,
@@ -116,7 +117,7 @@ func newVMIndex() *vmIndex { return &vmIndex{owners: map[string]bool{}, names: m
 
 func (x *vmIndex) add(u *unstructured.Unstructured) error {
 	ns, l := u.GetNamespace(), u.GetLabels()
-	for _, k := range []string{"vitistack.io/source-machine", "source-machine"} {
+	for _, k := range []string{render.LabelSourceMachine, render.LabelSourceMachineLegacy} {
 		if v := l[k]; v != "" {
 			x.owners[ns+"/"+v] = true
 		}
