@@ -143,3 +143,13 @@ func TestMachineFromAFileInANamespaceMissingOnTheSupervisor(t *testing.T) {
 		t.Error("the remote namespace was created although the Machine could not be")
 	}
 }
+
+func TestMachinesSharingARefusedClassAreEachNamed(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "old-1", annotation(remoteA), "  machineClass: retired\n")+"---\n"+
+		machineYAML(ns, "old-2", annotation(remoteA), "  machineClass: retired\n"))
+	r := mustExit(t, s.plugin(t, "create", "-f", file), 2)
+	mustContain(t, "report", r.stdout, `machine "`+ns+`/old-1": spec.machineClass: MachineClass "retired" is disabled`,
+		`machine "`+ns+`/old-2": spec.machineClass: MachineClass "retired" is disabled`)
+}

@@ -51,17 +51,13 @@ type Pipeline struct {
 	Writer     write.Writer
 	Options    Options
 
-	mu      sync.Mutex
-	classes map[string]classResult
-	storage map[string]*storageFacts
+	classes memo[*vitistackv1alpha1.MachineClass]
+	storage memo[storageFacts]
+
+	mu sync.Mutex
 	// created records the namespaces this run created (or dry-run created): cluster/namespace →
 	// the Machine whose plan did it.
 	created map[string]string
-}
-
-type classResult struct {
-	class *vitistackv1alpha1.MachineClass
-	err   error
 }
 
 // Plan is one Machine's plan and, after Apply, its outcome.
@@ -207,27 +203,18 @@ func (p *Pipeline) machineClass(ctx context.Context, m *vitistackv1alpha1.Machin
 	if name == "" {
 		return nil, nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.classes == nil {
-		p.classes = map[string]classResult{}
-	}
-	if r, ok := p.classes[name]; ok {
-		return r.class, r.err
-	}
-	var mc vitistackv1alpha1.MachineClass
-	err := p.Supervisor.Get(ctx, cluster.MachineClasses, "", name, &mc)
-	var r classResult
+	mc, err := p.classes.get(name, func() (*vitistackv1alpha1.MachineClass, error) {
+		var mc vitistackv1alpha1.MachineClass
+		return &mc, p.Supervisor.Get(ctx, cluster.MachineClasses, "", name, &mc)
+	})
+	// The lookup is shared by every Machine naming the class; the messages name this Machine.
 	switch {
 	case apierrors.IsNotFound(err):
-		r.err = fmt.Errorf("machine %q: spec.machineClass: MachineClass %q not found on the supervisor", m.Namespace+"/"+m.Name, name)
+		return nil, fmt.Errorf("machine %q: spec.machineClass: MachineClass %q not found on the supervisor", m.Namespace+"/"+m.Name, name)
 	case err != nil:
-		r.err = fmt.Errorf("get MachineClass %q on the supervisor: %w", name, err)
+		return nil, fmt.Errorf("get MachineClass %q on the supervisor: %w", name, err)
 	case !mc.Spec.Enabled:
-		r.err = fmt.Errorf("machine %q: spec.machineClass: MachineClass %q is disabled (spec.enabled: false)", m.Namespace+"/"+m.Name, name)
-	default:
-		r.class = &mc
+		return nil, fmt.Errorf("machine %q: spec.machineClass: MachineClass %q is disabled (spec.enabled: false)", m.Namespace+"/"+m.Name, name)
 	}
-	p.classes[name] = r
-	return r.class, r.err
+	return mc, nil
 }

@@ -23,34 +23,25 @@ const (
 type storageFacts struct {
 	class      string
 	accessMode corev1.PersistentVolumeAccessMode
-	err        error
 }
 
 // storageFacts resolves the storage class (--storage-class, else the cluster's default class) and the
 // access mode (--access-mode, else the CDI StorageProfile of that class, else ReadWriteOnce), once per
 // cluster.
-func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (*storageFacts, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.storage == nil {
-		p.storage = map[string]*storageFacts{}
-	}
-	if f, ok := p.storage[c.Name]; ok {
-		return f, f.err
-	}
-	f := &storageFacts{class: p.Options.StorageClass}
-	p.storage[c.Name] = f
-	if f.class == "" {
-		f.class, f.err = defaultStorageClass(ctx, c)
-		if f.err != nil {
-			return f, f.err
+func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (storageFacts, error) {
+	return p.storage.get(c.Name, func() (storageFacts, error) {
+		f := storageFacts{class: p.Options.StorageClass, accessMode: p.Options.AccessMode}
+		var err error
+		if f.class == "" {
+			if f.class, err = defaultStorageClass(ctx, c); err != nil {
+				return f, err
+			}
 		}
-	}
-	f.accessMode = p.Options.AccessMode
-	if f.accessMode == "" {
-		f.accessMode, f.err = profileAccessMode(ctx, c, f.class, p.Options.Render.VolumeMode)
-	}
-	return f, f.err
+		if f.accessMode == "" {
+			f.accessMode, err = profileAccessMode(ctx, c, f.class, p.Options.Render.VolumeMode)
+		}
+		return f, err
+	})
 }
 
 func defaultStorageClass(ctx context.Context, c *cluster.Client) (string, error) {
