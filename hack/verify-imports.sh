@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks the dependency rules of docs/development.md: main imports only pkg/cmd of the project;
-# render and diff stay pure (no client-go); domain packages never import cobra or pflag; the plugin
-# links neither k8s.io/kubernetes nor kubevirt.io/client-go.
+# Checks the dependency and layering rules of docs/development.md: main imports only pkg/cmd of the
+# project; render and diff stay pure (no client-go); domain packages never import cobra or pflag;
+# target takes its vocabulary from pkg/vitistack, not from render; only pkg/write calls the cluster
+# client's write methods; the plugin links neither k8s.io/kubernetes nor kubevirt.io/client-go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=github.com/vitistack/kubectl-vitimachine
@@ -11,13 +12,25 @@ bad() { echo "verify-imports: $*" >&2; fail=1; }
 for p in $(go list -f '{{join .Imports "\n"}}' ./cmd/kubectl-vitimachine | grep "^$M/" || true); do
   [ "$p" = "$M/pkg/cmd" ] || bad "cmd/kubectl-vitimachine imports $p (only pkg/cmd is allowed)"
 done
-for pkg in render diff; do
+for pkg in render diff vitistack; do
   if go list -deps "./pkg/$pkg" | grep -q '^k8s.io/client-go/'; then bad "pkg/$pkg depends on client-go; it must stay pure"; fi
 done
-for pkg in cluster diff manifest nssync pipeline printer render target write version; do
-  if go list -f '{{join .Imports "\n"}}' "./pkg/$pkg" | grep -qE '^github.com/spf13/(cobra|pflag)$'; then bad "pkg/$pkg imports cobra or pflag"; fi
+domain=$(go list ./pkg/... | grep -v -e "^$M/pkg/cmd$" -e "^$M/pkg/e2e$" -e "^$M/pkg/bench$" -e "^$M/pkg/release$" -e "^$M/pkg/testenv$")
+for p in $domain; do
+  if go list -f '{{join .Imports "\n"}}' "$p" | grep -qE '^github.com/spf13/(cobra|pflag)$'; then bad "$p imports cobra or pflag"; fi
+  if go list -f '{{join .Imports "\n"}}' "$p" | grep -qx "$M/pkg/testenv"; then bad "$p imports pkg/testenv (tests and the demo only)"; fi
 done
+if go list -f '{{join .Imports "\n"}}' ./pkg/target | grep -qx "$M/pkg/render"; then bad "pkg/target imports pkg/render (take label keys from pkg/vitistack)"; fi
 if go list -deps ./cmd/kubectl-vitimachine | grep -qE '^(k8s.io/kubernetes|kubevirt.io/client-go)(/|$)'; then
   bad "the plugin links k8s.io/kubernetes or kubevirt.io/client-go"
+fi
+# The one write seam: the cluster client's write methods are called only from pkg/write (and the
+# test harness, which sets up worlds). Checked on the source, outside tests.
+writers=$(grep -rnE '\.(Create|MergePatch|Delete|Update|Patch)\(ctx' --include='*.go' pkg cmd \
+  | grep -v '_test.go:' | grep -v -e '^pkg/write/' -e '^pkg/cluster/' -e '^pkg/testenv/' \
+  | grep -vE '\.Writer\.(Create|Annotate|Delete|Update)\(ctx' || true)
+if [ -n "$writers" ]; then
+  bad "writes outside pkg/write (every write goes through the write seam):"
+  echo "$writers" >&2
 fi
 exit $fail

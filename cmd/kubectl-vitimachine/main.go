@@ -19,32 +19,38 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	var got os.Signal
-	done := make(chan struct{})
+	// got carries the first signal from the goroutine to main, which reads it after the command
+	// returned; a second signal ends the process at once, as kubectl does.
+	got := make(chan os.Signal, 1)
 	go func() {
-		select {
-		case s := <-signals:
-			got = s
-			cancel()
-		case <-done:
-		}
+		s := <-signals
+		got <- s
+		cancel()
+		s = <-signals
+		fmt.Fprintln(os.Stderr, "error: interrupted twice; exiting now (writes already made stay)")
+		os.Exit(exitCodeFor(s))
 	}()
 
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := cmd.NewRootCmd(streams, cmd.Env{Getenv: os.Getenv})
 	err := root.ExecuteContext(ctx)
-	close(done)
-	signal.Stop(signals)
 
 	if msg := cmd.ErrorMessage(err); msg != "" {
 		fmt.Fprintln(os.Stderr, "error: "+msg)
 	}
 	code := cmd.ExitCode(err)
-	switch got {
-	case os.Interrupt:
-		code = 130
-	case syscall.SIGTERM:
-		code = 143
+	select {
+	case s := <-got:
+		code = exitCodeFor(s)
+	default:
 	}
 	os.Exit(code)
+}
+
+// exitCodeFor is the shell's code for a process ended by a signal: 128 + its number.
+func exitCodeFor(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return 143
+	}
+	return 130
 }

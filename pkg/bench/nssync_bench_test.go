@@ -69,7 +69,7 @@ func benchOperator(b *testing.B, n, k int) {
 	e := need(b)
 	clients := make([]*cluster.Client, k)
 	for i := range k {
-		c, err := cluster.New(e.planes.Remotes[i].Name, e.planes.Remotes[i].Config, cluster.DefaultLimits)
+		c, err := cluster.New(cluster.RemoteID(e.planes.Remotes[i].Name), e.planes.Remotes[i].Config, cluster.DefaultLimits)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,12 @@
 // Package cluster is the plugin's access to one Kubernetes API server, the supervisor or a remote
 // KubeVirt cluster. It speaks to fixed resources (no discovery requests), pages its lists and
 // converts objects to the typed Go structs the rest of the plugin uses.
+//
+// A cluster is identified by an ID, a comparable value of its role and its name. Names are for
+// display only: code that must tell the supervisor from a remote compares roles or IDs, never names.
+//
+// The write methods (Create, MergePatch) exist for package write, the one write seam; no other
+// package of the plugin calls them (hack/verify-imports.sh checks it).
 package cluster
 
 import (
@@ -10,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
@@ -18,41 +23,37 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/version"
 )
 
-// Resources the plugin reads and writes. Kinds are fixed, so no discovery is ever needed.
-var (
-	Namespaces      = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, Kind: "Namespace"}
-	PVCs            = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}, Kind: "PersistentVolumeClaim", Namespaced: true}
-	Secrets         = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, Kind: "Secret", Namespaced: true}
-	StorageClasses  = Resource{GVR: schema.GroupVersionResource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses"}, Kind: "StorageClass"}
-	StorageProfiles = Resource{GVR: schema.GroupVersionResource{Group: "cdi.kubevirt.io", Version: "v1beta1", Resource: "storageprofiles"}, Kind: "StorageProfile"}
-	VirtualMachines = Resource{GVR: schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachines"}, Kind: "VirtualMachine", Namespaced: true}
-	Machines        = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "machines"}, Kind: "Machine", Namespaced: true}
-	KubevirtConfigs = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "kubevirtconfigs"}, Kind: "KubevirtConfig"}
-	MachineClasses  = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "machineclasses"}, Kind: "MachineClass"}
+// Role tells the supervisor from remote clusters.
+type Role int
+
+const (
+	// Supervisor is the cluster of the current kubectl context, where Machines live.
+	Supervisor Role = iota
+	// Remote is a KubeVirt cluster that hosts Machines' VMs.
+	Remote
 )
 
-// Resource is one API resource with the facts the plugin needs about it.
-type Resource struct {
-	GVR        schema.GroupVersionResource
-	Kind       string
-	Namespaced bool
-}
-
-// Ref names the resource as kubectl does: "virtualmachine.kubevirt.io/NAME", "namespace/NAME".
-func (r Resource) Ref(name string) string {
-	gr := schema.GroupResource{Group: r.GVR.Group, Resource: singular(r.Kind)}
-	return gr.String() + "/" + name
-}
-
-func singular(kind string) string {
-	b := []byte(kind)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
+func (r Role) String() string {
+	if r == Supervisor {
+		return "supervisor"
 	}
-	return string(b)
+	return "remote"
 }
+
+// ID identifies a cluster within a run. Two clients with equal IDs are the same cluster.
+type ID struct {
+	Role Role
+	// Name is for display: "supervisor", a KubevirtConfig's name, or a kubeconfig context.
+	Name string
+}
+
+// SupervisorID is the supervisor's identity.
+var SupervisorID = ID{Role: Supervisor, Name: "supervisor"}
+
+// RemoteID is the identity of a remote cluster with a display name.
+func RemoteID(name string) ID { return ID{Role: Remote, Name: name} }
+
+func (id ID) String() string { return id.Name }
 
 // UserAgent is what the plugin sends as User-Agent: "kubectl-vitimachine/<version>".
 func UserAgent() string { return "kubectl-vitimachine/" + version.Get().GitVersion }
@@ -60,34 +61,40 @@ func UserAgent() string { return "kubectl-vitimachine/" + version.Get().GitVersi
 // PageSize is the limit of each page of a list.
 const PageSize = 500
 
-// Client is one API server. Name identifies it in messages ("supervisor", a KubevirtConfig name).
+// FieldManager is the field manager of every write.
+const FieldManager = "kubectl-vitimachine"
+
+// Client is one API server.
 type Client struct {
-	Name   string
+	ID ID
+	// Config is the client configuration; nil for a client built over a dynamic.Interface.
 	Config *rest.Config
 	dyn    dynamic.Interface
+	raw    rawReader
 }
 
-// Limits are the client-side rate limits set on purpose for every cluster.
-type Limits struct {
-	QPS   float32
-	Burst int
-}
+// Name is the cluster's display name.
+func (c *Client) Name() string { return c.ID.Name }
 
-// DefaultLimits are used when the flags do not say otherwise.
-var DefaultLimits = Limits{QPS: 50, Burst: 100}
-
-// New builds a client for cfg. cfg is copied; its rate limits are set from limits.
-func New(name string, cfg *rest.Config, limits Limits) (*Client, error) {
+// New builds a client for cfg. cfg is copied; limits decide its client-side rate limiting.
+func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	c := rest.CopyConfig(cfg)
-	c.QPS, c.Burst = limits.QPS, limits.Burst
+	limits.apply(c)
 	if c.UserAgent == "" {
 		c.UserAgent = UserAgent()
 	}
 	dyn, err := dynamic.NewForConfig(c)
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", name, err)
+		return nil, fmt.Errorf("cluster %s: %w", id, err)
 	}
-	return &Client{Name: name, Config: c, dyn: dyn}, nil
+	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}}, nil
+}
+
+// NewFromDynamic builds a client over any dynamic.Interface, such as client-go's dynamic fake in
+// unit tests. Secrets are read through it (the plugin's own clients, from New, read them without
+// client-go so that no body can reach a log) and the server version is the one given.
+func NewFromDynamic(id ID, dyn dynamic.Interface, serverVersion string) *Client {
+	return &Client{ID: id, dyn: dyn, raw: &dynamicReader{dyn: dyn, version: serverVersion}}
 }
 
 func (c *Client) resource(r Resource, namespace string) dynamic.ResourceInterface {
@@ -113,41 +120,47 @@ func (c *Client) GetUnstructured(ctx context.Context, r Resource, namespace, nam
 
 // List pages through a list and calls each for every item. selector may be empty.
 func (c *Client) List(ctx context.Context, r Resource, namespace, selector string, each func(*unstructured.Unstructured) error) error {
+	_, err := c.ListFrom(ctx, r, namespace, selector, each)
+	return err
+}
+
+// ListFrom is List that also returns the resourceVersion of the list, from which a watch resumes.
+func (c *Client) ListFrom(ctx context.Context, r Resource, namespace, selector string, each func(*unstructured.Unstructured) error) (string, error) {
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: PageSize}
 	for {
 		list, err := c.resource(r, namespace).List(ctx, opts)
 		if err != nil {
-			return err
+			return "", err
 		}
 		for i := range list.Items {
 			if err := each(&list.Items[i]); err != nil {
-				return err
+				return "", err
 			}
 		}
 		if list.GetContinue() == "" {
-			return nil
+			return list.GetResourceVersion(), nil
 		}
 		opts.Continue = list.GetContinue()
 	}
 }
 
 // Create creates obj. dryRun sends it with dryRun=All. Field validation is strict, so an unknown or
-// duplicated field is an error, not silently dropped.
+// duplicated field is an error, not silently dropped. Only package write calls it.
 func (c *Client) Create(ctx context.Context, r Resource, obj runtime.Object, dryRun bool) (*unstructured.Unstructured, error) {
 	u, err := ToUnstructured(obj)
 	if err != nil {
 		return nil, err
 	}
-	opts := metav1.CreateOptions{FieldValidation: "Strict", FieldManager: "kubectl-vitimachine"}
+	opts := metav1.CreateOptions{FieldValidation: "Strict", FieldManager: FieldManager}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	return c.resource(r, u.GetNamespace()).Create(ctx, u, opts)
 }
 
-// MergePatch applies a JSON merge patch.
+// MergePatch applies a JSON merge patch. Only package write calls it.
 func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name string, patch []byte, dryRun bool) error {
-	opts := metav1.PatchOptions{FieldManager: "kubectl-vitimachine"}
+	opts := metav1.PatchOptions{FieldManager: FieldManager}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
@@ -158,6 +171,16 @@ func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name str
 // Watch watches one object by name.
 func (c *Client) Watch(ctx context.Context, r Resource, namespace, name string) (watch.Interface, error) {
 	return c.resource(r, namespace).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+}
+
+// SecretData reads the data of a Secret (see rawReader for why it is not a plain Get).
+func (c *Client) SecretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
+	return c.raw.secretData(ctx, namespace, name)
+}
+
+// ServerVersion asks the server for its version ("v1.37.2").
+func (c *Client) ServerVersion(ctx context.Context) (string, error) {
+	return c.raw.serverVersion(ctx)
 }
 
 // ToUnstructured converts a typed object.

@@ -13,58 +13,90 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 )
 
-// maxSecretBytes caps what is read of a Secret; Kubernetes itself caps a Secret at 1 MiB.
-const maxSecretBytes = 2 << 20
+// maxRawBytes caps what is read of a raw answer; Kubernetes itself caps a Secret at 1 MiB.
+const maxRawBytes = 2 << 20
 
-// SecretData reads the data of a Secret.
+// rawReader reads what must not, or cannot, go through the dynamic client: Secrets and /version.
+type rawReader interface {
+	secretData(ctx context.Context, namespace, name string) (map[string][]byte, error)
+	serverVersion(ctx context.Context) (string, error)
+}
+
+// httpReader reads with plain HTTP requests on the client's transport.
 //
-// It does not go through client-go's REST client on purpose: that client logs response bodies at
+// Secrets do not go through client-go's REST client on purpose: that client logs response bodies at
 // -v=8 and above, and a Secret's body must never reach a log. The HTTP client used here logs at most
 // the URL, the status and headers (with the bearer token masked).
-func (c *Client) SecretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
-	hc, err := rest.HTTPClientFor(c.Config)
+type httpReader struct {
+	id  ID
+	cfg *rest.Config
+}
+
+func (h *httpReader) secretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
+	body, err := h.get(ctx, "/api/v1/namespaces/"+url.PathEscape(namespace)+"/secrets/"+url.PathEscape(name), name)
 	if err != nil {
 		return nil, err
-	}
-	u, err := url.Parse(c.Config.Host)
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: server %q: %w", c.Name, c.Config.Host, err)
-	}
-	if u.Scheme == "" {
-		u, err = url.Parse("https://" + c.Config.Host)
-		if err != nil {
-			return nil, err
-		}
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/namespaces/" + url.PathEscape(namespace) + "/secrets/" + url.PathEscape(name)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.Config.UserAgent != "" {
-		req.Header.Set("User-Agent", c.Config.UserAgent)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSecretBytes))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, statusError(resp.StatusCode, body, name)
 	}
 	var s corev1.Secret
 	if err := json.Unmarshal(body, &s); err != nil {
 		return nil, fmt.Errorf("decode secret %q: not a Secret", namespace+"/"+name)
 	}
 	return s.Data, nil
+}
+
+func (h *httpReader) serverVersion(ctx context.Context) (string, error) {
+	body, err := h.get(ctx, "/version", "")
+	if err != nil {
+		return "", err
+	}
+	var v kversion.Info
+	if err := json.Unmarshal(body, &v); err != nil || v.GitVersion == "" {
+		return "", fmt.Errorf("cluster %s: /version did not answer with a version", h.id)
+	}
+	return v.GitVersion, nil
+}
+
+func (h *httpReader) get(ctx context.Context, path, name string) ([]byte, error) {
+	hc, err := rest.HTTPClientFor(h.cfg)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(h.cfg.Host)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: server %q: %w", h.id, h.cfg.Host, err)
+	}
+	if u.Scheme == "" {
+		if u, err = url.Parse("https://" + h.cfg.Host); err != nil {
+			return nil, err
+		}
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if h.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", h.cfg.UserAgent)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRawBytes))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, statusError(resp.StatusCode, body, name)
+	}
+	return body, nil
 }
 
 // statusError turns an API error response into the apierrors value client-go would return, so
@@ -75,4 +107,35 @@ func statusError(code int, body []byte, name string) error {
 		return &apierrors.StatusError{ErrStatus: st}
 	}
 	return apierrors.NewGenericServerResponse(code, http.MethodGet, schema.GroupResource{Resource: "secrets"}, name, "", 0, false)
+}
+
+// dynamicReader reads Secrets through a dynamic.Interface, for clients built with NewFromDynamic.
+type dynamicReader struct {
+	dyn     dynamic.Interface
+	version string
+}
+
+func (d *dynamicReader) secretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
+	u, err := d.dyn.Resource(Secrets.GVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var s corev1.Secret
+	if err := FromUnstructured(u, &s); err != nil {
+		return nil, err
+	}
+	if s.Data == nil && len(s.StringData) > 0 {
+		s.Data = map[string][]byte{}
+	}
+	for k, v := range s.StringData {
+		s.Data[k] = []byte(v)
+	}
+	return s.Data, nil
+}
+
+func (d *dynamicReader) serverVersion(context.Context) (string, error) {
+	if d.version == "" {
+		return "", fmt.Errorf("no server version")
+	}
+	return d.version, nil
 }

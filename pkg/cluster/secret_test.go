@@ -27,7 +27,7 @@ func TestSecretData(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := cluster.New("sup", &rest.Config{Host: srv.URL + "/prefix"}, cluster.DefaultLimits)
+	c, err := cluster.New(cluster.SupervisorID, &rest.Config{Host: srv.URL + "/prefix"}, cluster.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,7 +76,26 @@ func TestHelpUsesTheKubectlName(t *testing.T) {
 	}
 }
 
+// kubeconfigFile is a kubeconfig whose server nothing answers on: building clients from it needs no
+// network, so flag checks after Complete can be tested.
+func kubeconfigFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "kubeconfig")
+	const kc = `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u, namespace: team}}]
+current-context: x
+`
+	if err := os.WriteFile(p, []byte(kc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestFlagValidation(t *testing.T) {
+	kubeconfig := kubeconfigFile(t)
 	for _, args := range [][]string{
 		{"create", "x", "--dry-run=maybe"},
 		{"create", "x", "--naming=fancy"},
@@ -95,7 +116,7 @@ func TestFlagValidation(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Env{})
-		root.SetArgs(append(args, "--kubeconfig=/nonexistent"))
+		root.SetArgs(append(args, "--kubeconfig="+kubeconfig))
 		err := root.Execute()
 		var ue *usageError
 		if !errors.As(err, &ue) {

@@ -44,7 +44,7 @@ func completeNames(root *RootOptions, r cluster.Resource, namespace, prefix stri
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	c, err := cluster.New("supervisor", cfg, cluster.DefaultLimits)
+	c, err := cluster.New(cluster.SupervisorID, cfg, cluster.DefaultLimits)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

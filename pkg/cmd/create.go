@@ -2,34 +2,34 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
-	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // CreateOptions carries `kubectl vitimachine create`.
 type CreateOptions struct {
 	root     *RootOptions
 	Pipeline *PipelineFlags
-	DryRun   string
-	Output   string
+	DryRun   DryRunFlag
+	Output   OutputFlag
 	Diff     bool
 	Wait     bool
 	Timeout  time.Duration
 
-	opts   pipeline.Options
-	dryRun write.Strategy
+	run *pipelineRun
 }
 
 // NewCmdCreate builds `kubectl vitimachine create`.
 func NewCmdCreate(root *RootOptions) *cobra.Command {
-	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), DryRun: "none", Timeout: 5 * time.Minute}
+	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Timeout: 5 * time.Minute,
+		Output: OutputFlag{Allowed: []string{"yaml", "json", "name"},
+			Help: "Print the objects this run creates (or would create) as a v1 List: yaml, json or name (the report then goes to stderr)"}}
 	c := &cobra.Command{
 		Use:   "create (-f FILENAME | NAME...)",
 		Short: "Provision Machines on their KubeVirt clusters: namespace, PVCs, then the VirtualMachine",
@@ -60,13 +60,15 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
 			if err := o.Complete(c, args); err != nil {
 				return err
 			}
-			return o.Run(c.Context(), args)
+			if err := o.Validate(c); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
 		},
 	}
-	o.Pipeline.AddFlags(c.Flags())
-	c.Flags().StringVar(&o.DryRun, "dry-run", o.DryRun, `"none", "client" (write nothing anywhere) or "server" (send every write with dryRun=All)`)
-	c.Flags().Lookup("dry-run").NoOptDefVal = "client"
-	c.Flags().StringVarP(&o.Output, "output", "o", "", "Print the objects this run creates (or would create) as a v1 List: yaml, json or name (the report then goes to stderr)")
+	o.Pipeline.AddFlags(c.Flags(), "Provision Machines that carry the kubevirt-operator's finalizer (owned by a running operator)")
+	o.DryRun.AddFlag(c.Flags())
+	o.Output.AddFlag(c.Flags())
 	c.Flags().BoolVar(&o.Diff, "diff", false, "Show a diff of every object against what is live before the report")
 	c.Flags().BoolVar(&o.Wait, "wait", false, "Wait until every VirtualMachine is Running")
 	c.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "How long --wait waits")
@@ -74,47 +76,49 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
 	return c
 }
 
-// Complete validates the flags and turns them into typed options.
+// Complete parses the flags and builds the pipeline.
 func (o *CreateOptions) Complete(c *cobra.Command, args []string) error {
-	var err error
-	if o.opts, err = o.Pipeline.options(c, args); err != nil {
+	if err := o.DryRun.Complete(c); err != nil {
 		return err
 	}
-	if o.dryRun, err = parseDryRun(c, o.DryRun); err != nil {
+	if err := o.Output.Validate(c); err != nil {
 		return err
 	}
-	switch o.Output {
-	case "", "yaml", "json", "name":
-	default:
-		return newUsageError(c, fmt.Errorf("invalid --output %q (use yaml, json or name)", o.Output))
-	}
-	if o.Output != "" && o.Diff {
+	run, err := o.Pipeline.complete(c, o.root, args, o.DryRun.Writer())
+	o.run = run
+	return err
+}
+
+// Validate refuses flag combinations that cannot work together.
+func (o *CreateOptions) Validate(c *cobra.Command) error {
+	switch {
+	case o.Output.Value != "" && o.Diff:
 		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
-	}
-	if o.Wait && o.dryRun != write.None {
+	case o.Wait && !o.DryRun.Stores():
 		return newUsageError(c, fmt.Errorf("--wait needs real writes; drop --dry-run or --wait"))
 	}
 	return nil
 }
 
 // Run plans every Machine, shows diffs when asked, applies, reports and optionally waits.
-func (o *CreateOptions) Run(ctx context.Context, args []string) error {
-	p, plans, err := o.Pipeline.plan(ctx, o.root, o.opts, o.dryRun, args)
+func (o *CreateOptions) Run(ctx context.Context) error {
+	plans, err := o.run.plan(ctx)
 	if err != nil {
 		return err
 	}
 	if o.Diff {
-		if _, err := printPlanDiffs(o.root, plans); err != nil {
+		if _, err := printDiffs(o.root, pipeline.Diffs(plans)); err != nil {
 			return err
 		}
 	}
+	p := o.run.pipeline
 	p.Apply(ctx, plans)
 
 	report := o.root.Out
-	if o.Output != "" {
+	if o.Output.Value != "" {
 		report = o.root.ErrOut
-		objs, refs := listObjects(plans)
-		if err := printer.List(o.root.Out, o.Output, objs, refs); err != nil {
+		objs, refs := pipeline.Objects(plans)
+		if err := printer.List(o.root.Out, o.Output.Value, objs, refs); err != nil {
 			return err
 		}
 	}
@@ -122,8 +126,8 @@ func (o *CreateOptions) Run(ctx context.Context, args []string) error {
 	if err := printer.Report(report, printer.Rows(plans), pal); err != nil {
 		return err
 	}
-	sum := pipeline.Summarize(plans)
-	if err := printer.Summary(report, sum, o.dryRun); err != nil {
+	sum := p.Summarize(plans)
+	if err := printer.Summary(report, sum); err != nil {
 		return err
 	}
 	if sum.Failed > 0 {
@@ -133,56 +137,25 @@ func (o *CreateOptions) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
 	if o.Wait {
-		return p.Wait(ctx, plans, o.Timeout, o.progress())
+		return o.wait(ctx, plans)
 	}
 	return nil
 }
 
-// progress reports VM status changes on stderr, only when stderr is a terminal.
-func (o *CreateOptions) progress() func(vm, status string) {
-	if !isTerminal(o.root.ErrOut) {
-		return nil
-	}
-	return func(vm, status string) {
-		fmt.Fprintf(o.root.ErrOut, "waiting: %s is %s\n", vm, orUnknownStatus(status))
-	}
-}
-
-func orUnknownStatus(s string) string {
-	if s == "" {
-		return "<no status yet>"
-	}
-	return s
-}
-
-// listObjects is what -o prints: the objects this run creates (or would create), in order: the
-// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine. Objects
-// that exist already, and objects the duplicate guard held back, are left out, so that applying the
-// List never changes an existing object nor makes a second VM for a Machine.
-func listObjects(plans []*pipeline.Plan) ([]map[string]any, []string) {
-	var objs []map[string]any
-	var refs []string
-	for _, pl := range plans {
-		if pl.Err != nil || pl.SkipReason != "" {
-			continue
-		}
-		for _, it := range pl.Items {
-			switch it.Action {
-			case pipeline.Created, pipeline.WouldCreate, pipeline.NamespacePending:
-			default:
-				continue
+func (o *CreateOptions) wait(ctx context.Context, plans []*pipeline.Plan) error {
+	var progress func(vm, status string)
+	if isTerminal(o.root.ErrOut) {
+		progress = func(vm, status string) {
+			if status == "" {
+				status = "<no status yet>"
 			}
-			// Secret-like values never reach the output, -o included (see docs/security.md).
-			objs = append(objs, diff.Mask(it.Desired))
-			refs = append(refs, it.Ref())
+			fmt.Fprintf(o.root.ErrOut, "waiting: %s is %s\n", vm, status)
 		}
 	}
-	return objs, refs
-}
-
-func parseDryRun(c *cobra.Command, s string) (write.Strategy, error) {
-	if st, ok := write.Parse(s); ok {
-		return st, nil
+	err := o.run.pipeline.Wait(ctx, plans, o.Timeout, progress)
+	var we *pipeline.WaitError
+	if errors.As(err, &we) && we.Interrupted {
+		return fmt.Errorf("%w (%w)", err, ctx.Err())
 	}
-	return write.None, newUsageError(c, fmt.Errorf(`invalid --dry-run %q (use "none", "client" or "server")`, s))
+	return err
 }

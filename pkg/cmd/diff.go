@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -15,7 +17,8 @@ import (
 type DiffOptions struct {
 	root     *RootOptions
 	Pipeline *PipelineFlags
-	opts     pipeline.Options
+
+	run *pipelineRun
 }
 
 // NewCmdDiff builds `kubectl vitimachine diff`.
@@ -39,21 +42,28 @@ Exit status: 0 no differences, 1 differences found, 2 or more an error.`,
   kubectl vitimachine diff -f machines/ || echo "drift"`,
 		ValidArgsFunction: completeMachines(root),
 		RunE: func(c *cobra.Command, args []string) error {
-			var err error
-			if o.opts, err = o.Pipeline.options(c, args); err != nil {
+			if err := o.Complete(c, args); err != nil {
 				return err
 			}
-			return o.Run(c.Context(), args)
+			return o.Run(c.Context())
 		},
 	}
-	o.Pipeline.AddFlags(c.Flags())
+	o.Pipeline.AddFlags(c.Flags(), "Diff Machines that carry the kubevirt-operator's finalizer, as create --force would provision them")
 	registerCompletions(c, root)
 	return c
 }
 
+// Complete parses the flags and builds the pipeline; diff never writes, so its writer is a client
+// dry run.
+func (o *DiffOptions) Complete(c *cobra.Command, args []string) error {
+	run, err := o.Pipeline.complete(c, o.root, args, write.Writer{Strategy: write.Client})
+	o.run = run
+	return err
+}
+
 // Run plans without writing and prints the diffs.
-func (o *DiffOptions) Run(ctx context.Context, args []string) error {
-	_, plans, err := o.Pipeline.plan(ctx, o.root, o.opts, write.Client, args)
+func (o *DiffOptions) Run(ctx context.Context) error {
+	plans, err := o.run.plan(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +73,7 @@ func (o *DiffOptions) Run(ctx context.Context, args []string) error {
 			errs = append(errs, pl.Err)
 		}
 	}
-	changed, err := printPlanDiffs(o.root, plans)
+	changed, err := printDiffs(o.root, pipeline.Diffs(plans))
 	if err != nil {
 		return err
 	}
@@ -84,4 +94,26 @@ func (o *DiffOptions) Run(ctx context.Context, args []string) error {
 		return ErrDifferences
 	}
 	return nil
+}
+
+// printDiffs prints diffs: built in and coloured, or through $KUBECTL_EXTERNAL_DIFF as kubectl diff
+// does. It reports whether there was any difference.
+func printDiffs(root *RootOptions, pairs []diff.Pair) (bool, error) {
+	if len(pairs) == 0 {
+		return false, nil
+	}
+	if ext := root.Env.get("KUBECTL_EXTERNAL_DIFF"); ext != "" {
+		return true, diff.External{Command: ext, Out: root.Out, Err: root.ErrOut}.Diff(pairs)
+	}
+	pal := printer.NewPalette(root.colorFor(root.Out))
+	for _, p := range pairs {
+		u, err := diff.Object(p.Name, p.Desired, p.Live)
+		if err != nil {
+			return true, err
+		}
+		if err := printer.Diff(root.Out, u, pal); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }

@@ -1,17 +1,19 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
-	"github.com/vitistack/kubectl-vitimachine/pkg/write"
+	"github.com/vitistack/kubectl-vitimachine/pkg/source"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
 // NSSyncOptions carries `kubectl vitimachine ns-sync`.
@@ -19,18 +21,22 @@ type NSSyncOptions struct {
 	root           *RootOptions
 	Target         *TargetFlags
 	Selector       string
-	DryRun         string
-	Output         string
+	DryRun         DryRunFlag
+	Output         OutputFlag
 	Diff           bool
 	ManagedBy      string
 	ClusterTimeout time.Duration
 	Concurrency    int
+
+	syncer    *nssync.Syncer
+	namespace string
 }
 
 // NewCmdNSSync builds `kubectl vitimachine ns-sync`.
 func NewCmdNSSync(root *RootOptions) *cobra.Command {
-	o := &NSSyncOptions{root: root, Target: newTargetFlags(), DryRun: "none",
-		ManagedBy: render.DefaultManagedByKey + "=" + render.DefaultManagedByValue, ClusterTimeout: 30 * time.Second, Concurrency: 16}
+	o := &NSSyncOptions{root: root, Target: newTargetFlags(),
+		Output:    OutputFlag{Allowed: []string{"yaml", "json"}, Help: "Print the report as yaml or json"},
+		ManagedBy: vitistack.DefaultManagedByKey + "=" + vitistack.DefaultManagedByValue, ClusterTimeout: 30 * time.Second, Concurrency: 16}
 	c := &cobra.Command{
 		Use:   "ns-sync",
 		Short: "Make sure every Machine's namespace exists on its remote cluster",
@@ -57,14 +63,19 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
   kubectl vitimachine ns-sync -l vitistack.io/clusterid=prod --cluster-timeout=10s`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return o.Run(c)
+			if err := o.Complete(c); err != nil {
+				return err
+			}
+			if err := o.Validate(c); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
 		},
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector of the Machines")
-	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"none", "client" (write nothing anywhere) or "server" (send every write with dryRun=All)`)
-	f.Lookup("dry-run").NoOptDefVal = "client"
-	f.StringVarP(&o.Output, "output", "o", "", "Print the report as yaml or json")
+	o.DryRun.AddFlag(f)
+	o.Output.AddFlag(f)
 	f.BoolVar(&o.Diff, "diff", false, "Show the namespaces that would be created, as a diff")
 	f.StringVar(&o.ManagedBy, "managed-by-label", o.ManagedBy, "KEY=VALUE label put on created namespaces, and used to find orphans")
 	f.DurationVar(&o.ClusterTimeout, "cluster-timeout", o.ClusterTimeout, "Deadline for all the work on one remote cluster")
@@ -74,30 +85,28 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
 	return c
 }
 
-// Run lists the Machines, syncs and prints.
-func (o *NSSyncOptions) Run(c *cobra.Command) error {
-	ctx := c.Context()
-	strategy, err := parseDryRun(c, o.DryRun)
+// Complete parses the flags and builds the syncer.
+func (o *NSSyncOptions) Complete(c *cobra.Command) error {
+	if err := o.DryRun.Complete(c); err != nil {
+		return err
+	}
+	key, value, err := managedByLabel(c, o.ManagedBy)
 	if err != nil {
 		return err
 	}
-	key, value, ok := strings.Cut(o.ManagedBy, "=")
-	if !ok || key == "" || value == "" {
-		return newUsageError(c, fmt.Errorf("invalid --managed-by-label %q (use KEY=VALUE)", o.ManagedBy))
+	if err := o.Output.Validate(c); err != nil {
+		return err
 	}
-	switch o.Output {
-	case "", "yaml", "json":
-	default:
-		return newUsageError(c, fmt.Errorf("invalid --output %q (use yaml or json)", o.Output))
-	}
-	if o.Output != "" && o.Diff {
-		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
+	if err := o.Target.validate(); err != nil {
+		return newUsageError(c, err)
 	}
 	if o.Concurrency < 1 {
 		return newUsageError(c, fmt.Errorf("--concurrency must be at least 1"))
 	}
-	if err := o.Target.validate(); err != nil {
-		return newUsageError(c, err)
+	if c.Flags().Changed("namespace") {
+		if o.namespace, _, err = o.root.ConfigFlags.ToRawKubeConfigLoader().Namespace(); err != nil {
+			return err
+		}
 	}
 	sup, err := o.Target.supervisor(o.root)
 	if err != nil {
@@ -107,29 +116,35 @@ func (o *NSSyncOptions) Run(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	namespace := ""
-	if c.Flags().Changed("namespace") {
-		namespace, _, err = o.root.ConfigFlags.ToRawKubeConfigLoader().Namespace()
-		if err != nil {
-			return err
-		}
+	o.syncer = &nssync.Syncer{
+		Supervisor: sup,
+		Resolver:   res,
+		Writer:     o.DryRun.Writer(),
+		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value}, ClusterTimeout: o.ClusterTimeout,
+			Concurrency: o.Concurrency, CheckOrphans: o.namespace == "" && o.Selector == ""},
 	}
-	machines, err := nssync.ListMachines(ctx, sup, namespace, o.Selector)
+	if isTerminal(o.root.ErrOut) {
+		o.syncer.Progress = func(msg string) { fmt.Fprintln(o.root.ErrOut, msg) }
+	}
+	return nil
+}
+
+// Validate refuses flag combinations that cannot work together.
+func (o *NSSyncOptions) Validate(c *cobra.Command) error {
+	if o.Output.Value != "" && o.Diff {
+		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
+	}
+	return nil
+}
+
+// Run lists the Machines, syncs and prints.
+func (o *NSSyncOptions) Run(ctx context.Context) error {
+	machines, err := source.List(ctx, o.syncer.Supervisor, o.namespace, o.Selector)
 	if err != nil {
 		return err
 	}
-	s := &nssync.Syncer{
-		Supervisor: sup,
-		Resolver:   res,
-		Writer:     write.Writer{Strategy: strategy},
-		Options: nssync.Options{ManagedByKey: key, ManagedByValue: value, ClusterTimeout: o.ClusterTimeout,
-			Concurrency: o.Concurrency, CheckOrphans: namespace == "" && o.Selector == ""},
-	}
-	if isTerminal(o.root.ErrOut) {
-		s.Progress = func(msg string) { fmt.Fprintln(o.root.ErrOut, msg) }
-	}
-	rep := s.Sync(ctx, machines)
-	if err := o.print(rep, key, value); err != nil {
+	rep := o.syncer.Sync(ctx, machines)
+	if err := o.print(rep); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -141,25 +156,21 @@ func (o *NSSyncOptions) Run(c *cobra.Command) error {
 	return nil
 }
 
-func (o *NSSyncOptions) print(rep *nssync.Report, key, value string) error {
-	if o.Output != "" {
-		return printer.NSSyncStructured(o.root.Out, o.Output, rep)
+func (o *NSSyncOptions) print(rep *nssync.Report) error {
+	if o.Output.Value != "" {
+		return printer.NSSyncStructured(o.root.Out, o.Output.Value, rep)
 	}
-	pal := printer.NewPalette(o.root.colorFor(o.root.Out))
 	if o.Diff {
+		var pairs []diff.Pair
 		for _, n := range rep.Namespaces {
-			if n.Action != nssync.WouldCreate && n.Action != nssync.Created {
+			if n.Action != pipeline.WouldCreate && n.Action != pipeline.Created {
 				continue
 			}
-			desired := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": n.Namespace, "labels": map[string]any{key: value}}}
-			u, err := diff.Object(n.Cluster+"/namespace/"+n.Namespace, desired, nil)
-			if err != nil {
-				return err
-			}
-			if err := printer.Diff(o.root.Out, u, pal); err != nil {
-				return err
-			}
+			pairs = append(pairs, diff.Pair{Name: n.Cluster + "/namespace/" + n.Namespace, Desired: n.Desired})
+		}
+		if _, err := printDiffs(o.root, pairs); err != nil {
+			return err
 		}
 	}
-	return printer.NSSync(o.root.Out, rep, pal)
+	return printer.NSSync(o.root.Out, rep, printer.NewPalette(o.root.colorFor(o.root.Out)))
 }

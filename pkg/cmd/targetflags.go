@@ -59,7 +59,7 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	return cluster.New("supervisor", cfg, f.limits())
+	return cluster.New(cluster.SupervisorID, cfg, f.limits())
 }
 
 // defaultSearchTimeout bounds each cluster's answer when create looks for a Machine's VM.

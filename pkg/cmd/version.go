@@ -5,87 +5,107 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/version"
 )
 
 // VersionOptions carries `kubectl vitimachine version`.
 type VersionOptions struct {
 	root       *RootOptions
+	Target     *TargetFlags
 	ClientOnly bool
-	Output     string
+	Output     OutputFlag
+
+	supervisor *cluster.Client
+	resolver   *target.Resolver
+	noConfig   bool
 }
 
 // versionReport is the machine-readable form of `version -o json|yaml`.
 type versionReport struct {
-	ClientVersion     version.Info    `json:"clientVersion"`
-	SupervisorVersion string          `json:"supervisorVersion,omitempty"`
-	RemoteVersions    []remoteVersion `json:"remoteVersions,omitempty"`
-}
-
-// remoteVersion is one KubevirtConfig's cluster: its server version, or why it is not known.
-type remoteVersion struct {
-	KubevirtConfig string `json:"kubevirtConfig"`
-	Version        string `json:"version,omitempty"`
-	Error          string `json:"error,omitempty"`
+	ClientVersion     version.Info           `json:"clientVersion"`
+	SupervisorVersion string                 `json:"supervisorVersion,omitempty"`
+	RemoteVersions    []target.RemoteVersion `json:"remoteVersions,omitempty"`
 }
 
 // NewCmdVersion builds `kubectl vitimachine version`.
 func NewCmdVersion(root *RootOptions) *cobra.Command {
-	o := &VersionOptions{root: root}
+	o := &VersionOptions{root: root, Target: newTargetFlags(), Output: OutputFlag{Allowed: []string{"json", "yaml"}, Help: "Output format: json or yaml"}}
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print the client version and, with cluster access, the supervisor's and remote clusters' versions",
-		Example: `  # Client and supervisor versions
+		Long: `Print the client version. With a kubeconfig, also the supervisor's server version and, for every
+KubevirtConfig on the supervisor, the version of its remote cluster: this lists KubevirtConfigs and
+reads their Secrets, and the kubeconfigs in them are checked exactly as for create.
+
+Exit status: 0 when every version could be read, 2 when the supervisor or any remote could not.`,
+		Example: `  # Client, supervisor and remote versions
   kubectl vitimachine version
 
   # Only the client, without contacting any cluster
   kubectl vitimachine version --client -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Validate(c); err != nil {
+			if err := o.Complete(c); err != nil {
 				return err
 			}
 			return o.Run(c.Context())
 		},
 	}
 	c.Flags().BoolVar(&o.ClientOnly, "client", false, "Print only the client version; contact no cluster")
-	c.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml")
+	o.Output.AddFlag(c.Flags())
+	c.Flags().StringSliceVar(&o.Target.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
+	c.Flags().BoolVar(&o.Target.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
 	return c
 }
 
-// Validate checks the flags.
-func (o *VersionOptions) Validate(c *cobra.Command) error {
-	switch o.Output {
-	case "", "json", "yaml":
+// Complete parses the flags and, unless --client, builds the supervisor client and the resolver.
+// Without any kubeconfig (and no --server) there is no supervisor: client-go would fall back to
+// localhost:8080, so version prints the client only.
+func (o *VersionOptions) Complete(c *cobra.Command) error {
+	if err := o.Output.Validate(c); err != nil {
+		return err
+	}
+	if o.ClientOnly {
 		return nil
 	}
-	return newUsageError(c, fmt.Errorf("invalid --output %q (use json or yaml)", o.Output))
+	raw, err := o.root.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err == nil && len(raw.Contexts) == 0 && (o.root.ConfigFlags.APIServer == nil || *o.root.ConfigFlags.APIServer == "") {
+		o.noConfig = true
+		return nil
+	}
+	if o.supervisor, err = o.Target.supervisor(o.root); err != nil {
+		if clientcmd.IsEmptyConfig(err) {
+			o.noConfig = true
+			return nil
+		}
+		return fmt.Errorf("get supervisor server version: %w", err)
+	}
+	o.resolver, err = o.Target.resolver(o.root, o.supervisor, "", remoteVersionTimeout, false)
+	return err
 }
 
-// Run prints the versions. Without any kubeconfig it prints the client version only; with a
-// configured but unreachable supervisor it prints the client version and fails.
+// remoteVersionTimeout bounds each remote's answer to `version`.
+const remoteVersionTimeout = 10 * time.Second
+
+// Run prints the versions.
 func (o *VersionOptions) Run(ctx context.Context) error {
 	report := versionReport{ClientVersion: version.Get()}
 	var serverErr error
-	if !o.ClientOnly {
-		report.SupervisorVersion, serverErr = o.supervisorVersion(ctx)
-		if clientcmd.IsEmptyConfig(serverErr) {
-			serverErr = nil
-		}
-		if report.SupervisorVersion != "" {
-			report.RemoteVersions = o.remoteVersions(ctx)
+	if o.supervisor != nil {
+		report.SupervisorVersion, serverErr = o.supervisor.ServerVersion(ctx)
+		if serverErr == nil {
+			report.RemoteVersions = o.resolver.RemoteVersions(ctx, remoteVersionTimeout)
 		}
 	}
-	if err := printVersion(o.root.Out, o.Output, report); err != nil {
+	if err := printVersion(o.root.Out, o.Output.Value, report); err != nil {
 		return err
 	}
 	if serverErr != nil {
@@ -97,78 +117,6 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// remoteVersions asks every KubevirtConfig's cluster for its version, in parallel, each within
-// remoteVersionTimeout. The kubeconfigs are checked as untrusted, exactly as for create.
-func (o *VersionOptions) remoteVersions(ctx context.Context) []remoteVersion {
-	tf := newTargetFlags()
-	sup, err := tf.supervisor(o.root)
-	if err != nil {
-		return nil
-	}
-	res, err := tf.resolver(o.root, sup, "", remoteVersionTimeout, false)
-	if err != nil {
-		return nil
-	}
-	configs, err := res.Configs(ctx)
-	if err != nil {
-		return []remoteVersion{{KubevirtConfig: "*", Error: err.Error()}}
-	}
-	out := make([]remoteVersion, len(configs))
-	var wg sync.WaitGroup
-	for i, kc := range configs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = remoteVersion{KubevirtConfig: kc.Name}
-			c, err := res.Client(ctx, kc.Name)
-			if err == nil {
-				out[i].Version, err = serverVersion(c.Config)
-			}
-			if err != nil {
-				out[i].Error = err.Error()
-			}
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// remoteVersionTimeout bounds each remote's answer to `version`.
-const remoteVersionTimeout = 10 * time.Second
-
-func serverVersion(cfg *rest.Config) (string, error) {
-	c := rest.CopyConfig(cfg)
-	c.Timeout = remoteVersionTimeout
-	dc, err := discovery.NewDiscoveryClientForConfig(c)
-	if err != nil {
-		return "", err
-	}
-	v, err := dc.ServerVersion()
-	if err != nil {
-		return "", err
-	}
-	return v.GitVersion, nil
-}
-
-func (o *VersionOptions) supervisorVersion(ctx context.Context) (string, error) {
-	// No kubeconfig at all and no --server: there is no supervisor to ask (client-go would fall back
-	// to localhost:8080).
-	raw, err := o.root.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
-	if err == nil && len(raw.Contexts) == 0 && (o.root.ConfigFlags.APIServer == nil || *o.root.ConfigFlags.APIServer == "") {
-		return "", clientcmd.ErrEmptyConfig
-	}
-	dc, err := o.root.ConfigFlags.ToDiscoveryClient()
-	if err != nil {
-		return "", err
-	}
-	_ = ctx // discovery's ServerVersion takes no context; --request-timeout bounds it
-	v, err := dc.ServerVersion()
-	if err != nil {
-		return "", err
-	}
-	return v.GitVersion, nil
 }
 
 func printVersion(w io.Writer, format string, r versionReport) error {

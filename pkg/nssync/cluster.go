@@ -8,12 +8,11 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 type clusterResult struct {
@@ -21,128 +20,110 @@ type clusterResult struct {
 	orphans    []Orphan
 }
 
-// liveNamespace is what the list says about one namespace.
-type liveNamespace struct {
-	terminating bool
-	managed     bool
-}
-
 // syncCluster does one cluster's work under its deadline: one paged namespace list, then the
 // creates of the missing namespaces, a bounded number at a time.
 func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
-	name := g.client.Name
+	id := g.client.ID
 	if s.Options.ClusterTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.Options.ClusterTimeout)
 		defer cancel()
 	}
 	start := time.Now()
-	s.progress(fmt.Sprintf("%s: listing namespaces (%d needed)", name, len(g.namespaces)))
-	results := make([]NamespaceResult, 0, len(g.namespaces))
-	for ns, machines := range g.namespaces {
-		sort.Strings(machines)
-		results = append(results, NamespaceResult{Cluster: name, Namespace: ns, Machines: machines})
+	s.progress(fmt.Sprintf("%s: listing namespaces (%d needed)", id, len(g.namespaces)))
+	names := make([]string, 0, len(g.namespaces))
+	for ns := range g.namespaces {
+		sort.Strings(g.namespaces[ns])
+		names = append(names, ns)
 	}
-	sort.Slice(results, func(i, j int) bool { return results[i].Namespace < results[j].Namespace })
+	sort.Strings(names)
 
 	live, err := s.listNamespaces(ctx, g.client)
 	if err != nil {
-		msg := s.clusterError(ctx, name, "list namespaces", err)
-		for i := range results {
-			results[i].Action, results[i].Message = Failed, msg
+		msg := s.clusterError(ctx, "list namespaces", err)
+		out := clusterResult{}
+		for _, ns := range names {
+			out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: pipeline.Failed, Message: msg})
 		}
-		s.progress(fmt.Sprintf("%s: failed after %s", name, time.Since(start).Round(time.Millisecond)))
-		return clusterResult{namespaces: results}
+		s.progress(fmt.Sprintf("%s: failed after %s", id, time.Since(start).Round(time.Millisecond)))
+		return out
 	}
-	var missing []*NamespaceResult
-	for i := range results {
-		r := &results[i]
-		ns, ok := live[r.Namespace]
-		switch {
-		case !ok:
-			missing = append(missing, r)
-		case ns.terminating:
-			r.Action, r.Message = Terminating, "namespace is being deleted; nothing can be created in it until it is gone"
-		default:
-			r.Action = Exists
+	items := make([]*pipeline.Item, len(names))
+	var missing []*pipeline.Item
+	for i, ns := range names {
+		it, err := pipeline.PlanNamespace(id, ns, live[ns], s.Options.Namespace)
+		if err != nil {
+			it = &pipeline.Item{Cluster: id, Resource: cluster.Namespaces, Name: ns, Action: pipeline.Failed, Message: err.Error()}
+		}
+		items[i] = it
+		if it.Write == pipeline.CreateObject {
+			missing = append(missing, it)
 		}
 	}
 	s.createAll(ctx, g.client, missing)
-	out := clusterResult{namespaces: results}
-	if s.Options.CheckOrphans {
-		out.orphans = orphans(name, live, g.namespaces, g.unknown)
+	out := clusterResult{}
+	for i, ns := range names {
+		a, msg := items[i].Final()
+		if a == pipeline.Unchanged {
+			a = pipeline.Exists
+		}
+		out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: a, Message: msg, Desired: items[i].Desired})
 	}
-	s.progress(fmt.Sprintf("%s: done in %s (%d created or to create)", name, time.Since(start).Round(time.Millisecond), len(missing)))
+	if s.Options.CheckOrphans {
+		out.orphans = s.orphans(id, live, g)
+	}
+	s.progress(fmt.Sprintf("%s: done in %s (%d created or to create)", id, time.Since(start).Round(time.Millisecond), len(missing)))
 	return out
 }
 
-func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client) (map[string]liveNamespace, error) {
-	live := map[string]liveNamespace{}
+// listNamespaces lists the cluster's namespaces once, by name.
+func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client) (map[string]*unstructured.Unstructured, error) {
+	live := map[string]*unstructured.Unstructured{}
 	err := c.List(ctx, cluster.Namespaces, "", "", func(u *unstructured.Unstructured) error {
-		phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
-		live[u.GetName()] = liveNamespace{
-			terminating: phase == string(corev1.NamespaceTerminating) || u.GetDeletionTimestamp() != nil,
-			managed:     u.GetLabels()[s.Options.ManagedByKey] == s.Options.ManagedByValue,
-		}
+		live[u.GetName()] = u
 		return nil
 	})
 	return live, err
 }
 
 // createAll creates the missing namespaces, Options.Concurrency at a time.
-func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*NamespaceResult) {
-	n := max(s.Options.Concurrency, 1)
-	sem := make(chan struct{}, n)
+func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*pipeline.Item) {
+	applier := pipeline.Applier{Writer: s.Writer}
+	sem := make(chan struct{}, max(s.Options.Concurrency, 1))
 	var wg sync.WaitGroup
-	for _, r := range missing {
+	for _, it := range missing {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s.create(ctx, c, r)
+			if ctx.Err() != nil {
+				it.Result, it.ResultMessage = pipeline.Failed, s.clusterError(ctx, "create namespace", ctx.Err())
+				return
+			}
+			if out := applier.Apply(ctx, c, it); out.Result == write.Failed && ctx.Err() != nil {
+				it.ResultMessage = s.clusterError(ctx, "create namespace", out.Err)
+			}
 		}()
 	}
 	wg.Wait()
 }
 
-func (s *Syncer) create(ctx context.Context, c *cluster.Client, r *NamespaceResult) {
-	if ctx.Err() != nil {
-		r.Action, r.Message = Failed, s.clusterError(ctx, c.Name, "create namespace", ctx.Err())
-		return
-	}
-	obj, err := cluster.Content(render.NewNamespace(r.Namespace, render.Options{ManagedByKey: s.Options.ManagedByKey, ManagedByValue: s.Options.ManagedByValue}))
-	if err != nil {
-		r.Action, r.Message = Failed, err.Error()
-		return
-	}
-	err = s.Writer.Create(ctx, c, cluster.Namespaces, obj)
-	switch {
-	case apierrors.IsAlreadyExists(err):
-		// Another run or the operator got there first.
-		r.Action, r.Message = Exists, "created meanwhile by someone else"
-	case err != nil:
-		r.Action, r.Message = Failed, s.clusterError(ctx, c.Name, "create namespace", err)
-	case s.Writer.DryRun():
-		r.Action = WouldCreate
-	default:
-		r.Action = Created
-	}
-}
-
 // clusterError words an error, saying plainly when the cluster's deadline passed.
-func (s *Syncer) clusterError(ctx context.Context, cluster, what string, err error) string {
+func (s *Syncer) clusterError(ctx context.Context, what string, err error) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, s.Options.ClusterTimeout)
 	}
 	return fmt.Sprintf("%s: %v", what, err)
 }
 
-func orphans(clusterName string, live map[string]liveNamespace, wanted map[string][]string, unknown map[string]bool) []Orphan {
+// orphans are the namespaces carrying the managed-by label that no Machine of the run needs.
+func (s *Syncer) orphans(id cluster.ID, live map[string]*unstructured.Unstructured, g *group) []Orphan {
+	key, value := s.Options.Namespace.ManagedByKey, s.Options.Namespace.ManagedByValue
 	var out []Orphan
-	for ns, l := range live {
-		if _, ok := wanted[ns]; !ok && l.managed && !unknown[ns] {
-			out = append(out, Orphan{Cluster: clusterName, Namespace: ns})
+	for ns, u := range live {
+		if _, wanted := g.namespaces[ns]; !wanted && u.GetLabels()[key] == value && !g.unknown[ns] {
+			out = append(out, Orphan{Cluster: id.Name, Namespace: ns})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })

@@ -1,29 +1,31 @@
 // Package nssync makes sure every Machine's namespace exists on its remote cluster, for many
-// Machines and many clusters at once. Per cluster it makes one paged namespace list and one create
-// per missing namespace; clusters run in parallel, each under its own deadline, so one dead cluster
-// costs its timeout once. Namespaces are never modified or deleted.
+// Machines and many clusters at once. It runs create's namespace step (pipeline.PlanNamespace and
+// pipeline.Applier) in bulk: per cluster one paged namespace list and one create per missing
+// namespace; clusters run in parallel, each under its own deadline, so one dead cluster costs its
+// timeout once. Namespaces are never modified or deleted.
 package nssync
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // Options of a run. Zero ClusterTimeout means no deadline; zero Concurrency means 1.
 type Options struct {
-	ManagedByKey, ManagedByValue string
+	// Namespace carries the managed-by label of created namespaces (also how orphans are found).
+	Namespace render.Options
 	// ClusterTimeout bounds all the work on one remote cluster.
 	ClusterTimeout time.Duration
 	// Concurrency is the number of namespace creates in flight per cluster.
@@ -43,24 +45,6 @@ type Syncer struct {
 	Progress func(string)
 }
 
-// ListMachines lists the Machines (namespace "" means all namespaces) with one paged list, keeping
-// only what ns-sync needs of each.
-func ListMachines(ctx context.Context, sup *cluster.Client, namespace, selector string) ([]*vitistackv1alpha1.Machine, error) {
-	var out []*vitistackv1alpha1.Machine
-	err := sup.List(ctx, cluster.Machines, namespace, selector, func(u *unstructured.Unstructured) error {
-		provider, _, _ := unstructured.NestedString(u.Object, "spec", "provider")
-		out = append(out, &vitistackv1alpha1.Machine{
-			ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace(), Annotations: u.GetAnnotations()},
-			Spec:       vitistackv1alpha1.MachineSpec{Provider: vitistackv1alpha1.MachineProviderType(provider)},
-		})
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list machines on the supervisor: %w", err)
-	}
-	return out, nil
-}
-
 // group is the work for one remote cluster: namespace → Machine names.
 type group struct {
 	client     *cluster.Client
@@ -70,30 +54,29 @@ type group struct {
 	unknown map[string]bool
 }
 
-// Sync resolves every Machine to its cluster and ensures the namespaces.
+// Sync resolves every Machine to its cluster, records the KubevirtConfigs the plugin chose, and
+// ensures the namespaces.
 func (s *Syncer) Sync(ctx context.Context, machines []*vitistackv1alpha1.Machine) *Report {
-	rep := &Report{DryRun: s.Writer.Strategy.String(), OrphansChecked: s.Options.CheckOrphans}
+	rep := &Report{DryRun: s.Writer.DryRun(), OrphansChecked: s.Options.CheckOrphans}
 	groups := s.resolve(ctx, machines, rep)
 	unknown := map[string]bool{}
 	for _, u := range rep.Unresolved {
 		ns, _, _ := strings.Cut(u.Machine, "/")
 		unknown[ns] = true
 	}
-	for _, g := range groups {
+	ids := make([]cluster.ID, 0, len(groups))
+	for id, g := range groups {
 		g.unknown = unknown
+		ids = append(ids, id)
 	}
-	names := make([]string, 0, len(groups))
-	for name := range groups {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	results := make([]clusterResult, len(names))
+	sort.Slice(ids, func(i, j int) bool { return ids[i].Name < ids[j].Name })
+	results := make([]clusterResult, len(ids))
 	var wg sync.WaitGroup
-	for i, name := range names {
+	for i, id := range ids {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = s.syncCluster(ctx, groups[name])
+			results[i] = s.syncCluster(ctx, groups[id])
 		}()
 	}
 	wg.Wait()
@@ -105,12 +88,15 @@ func (s *Syncer) Sync(ctx context.Context, machines []*vitistackv1alpha1.Machine
 	return rep
 }
 
-func (s *Syncer) resolve(ctx context.Context, machines []*vitistackv1alpha1.Machine, rep *Report) map[string]*group {
-	groups := map[string]*group{}
+// resolve finds every Machine's cluster and records the choices the plugin made, each as create's
+// annotation item. A Machine whose annotation cannot be recorded counts as unresolved.
+func (s *Syncer) resolve(ctx context.Context, machines []*vitistackv1alpha1.Machine, rep *Report) map[cluster.ID]*group {
+	applier := pipeline.Applier{Writer: s.Writer}
+	groups := map[cluster.ID]*group{}
 	for _, m := range machines {
 		key := m.Namespace + "/" + m.Name
-		if p := string(m.Spec.Provider); p != "" && p != "kubevirt" {
-			rep.Skipped = append(rep.Skipped, MachineIssue{key, fmt.Sprintf("spec.provider is %q, not kubevirt", p)})
+		if ok, why := vitistack.HandledByKubevirt(m); !ok {
+			rep.Skipped = append(rep.Skipped, MachineIssue{key, why})
 			continue
 		}
 		t, err := s.Resolver.Resolve(ctx, m)
@@ -119,17 +105,19 @@ func (s *Syncer) resolve(ctx context.Context, machines []*vitistackv1alpha1.Mach
 			continue
 		}
 		if t.Record() {
-			err := s.Writer.Annotate(ctx, s.Supervisor, cluster.Machines, m.Namespace, m.Name, target.AnnotationKubevirtConfig, t.Config)
-			if err != nil {
-				rep.Unresolved = append(rep.Unresolved, MachineIssue{key, fmt.Sprintf("record %s=%s: %v", target.AnnotationKubevirtConfig, t.Config, err)})
+			it := pipeline.AnnotationItem(s.Supervisor.ID, m, t)
+			if out := applier.Apply(ctx, s.Supervisor, it); out.Result == write.Failed {
+				_, msg := it.Final()
+				rep.Unresolved = append(rep.Unresolved, MachineIssue{key, "record " + msg})
 				continue
 			}
-			rep.Annotated = append(rep.Annotated, MachineIssue{key, fmt.Sprintf("%s=%s (chosen by %s)", target.AnnotationKubevirtConfig, t.Config, t.By)})
+			rep.Annotated = append(rep.Annotated, MachineIssue{key, it.Message})
 		}
-		g, ok := groups[t.Name()]
+		id := t.Cluster.ID
+		g, ok := groups[id]
 		if !ok {
 			g = &group{client: t.Cluster, namespaces: map[string][]string{}}
-			groups[t.Name()] = g
+			groups[id] = g
 		}
 		g.namespaces[m.Namespace] = append(g.namespaces[m.Namespace], m.Name)
 	}

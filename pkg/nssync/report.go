@@ -1,24 +1,16 @@
 package nssync
 
-// Action is what happened, or would happen, to one namespace on one cluster.
-type Action string
-
-// Actions, as printed.
-const (
-	Created     Action = "created"
-	WouldCreate Action = "would create"
-	Exists      Action = "exists"
-	Terminating Action = "terminating"
-	Failed      Action = "error"
-)
+import "github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 
 // NamespaceResult is one namespace on one cluster and the Machines that need it.
 type NamespaceResult struct {
-	Cluster   string   `json:"cluster"`
-	Namespace string   `json:"namespace"`
-	Machines  []string `json:"machines"`
-	Action    Action   `json:"action"`
-	Message   string   `json:"message,omitempty"`
+	Cluster   string          `json:"cluster"`
+	Namespace string          `json:"namespace"`
+	Machines  []string        `json:"machines"`
+	Action    pipeline.Action `json:"action"`
+	Message   string          `json:"message,omitempty"`
+	// Desired is the namespace the plugin creates when it is missing, for --diff.
+	Desired map[string]any `json:"-"`
 }
 
 // Orphan is a namespace on a remote cluster that carries the managed-by label but that no Machine
@@ -46,7 +38,8 @@ type Summary struct {
 
 // Report is the whole result of a run: the structured form of the table.
 type Report struct {
-	DryRun     string            `json:"dryRun"`
+	// DryRun is "" when writes were stored, else "client" or "server".
+	DryRun     string            `json:"dryRun,omitempty"`
 	Namespaces []NamespaceResult `json:"namespaces"`
 	// OrphansChecked is false when Machines were filtered (-n, -l): orphans cannot be told then.
 	OrphansChecked bool           `json:"orphansChecked"`
@@ -63,19 +56,12 @@ func (r *Report) Failed() bool {
 	return r.Summary.Failed > 0 || r.Summary.Terminating > 0
 }
 
+// count sums the rows with create's Summary, under ns-sync's names.
 func (r *Report) count() {
-	s := Summary{Skipped: len(r.Skipped), Orphans: len(r.Orphans), Failed: len(r.Unresolved)}
+	var ps pipeline.Summary
 	for _, n := range r.Namespaces {
-		switch n.Action {
-		case Created, WouldCreate:
-			s.Created++
-		case Exists:
-			s.Exists++
-		case Terminating:
-			s.Terminating++
-		case Failed:
-			s.Failed++
-		}
+		ps.Add(n.Action)
 	}
-	r.Summary = s
+	r.Summary = Summary{Created: ps.Created, Exists: ps.Unchanged, Terminating: ps.Terminating,
+		Failed: ps.Failed + len(r.Unresolved), Skipped: len(r.Skipped), Orphans: len(r.Orphans)}
 }

@@ -5,11 +5,73 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
+
+// Applier carries out the write of one item through the write seam and records the result on the
+// item. create and ns-sync both apply through it.
+type Applier struct {
+	Writer write.Writer
+}
+
+// Apply writes it to c, which must be the client of it.Cluster, and returns the write's outcome.
+func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ...write.Option) write.Outcome {
+	if c == nil || c.ID != it.Cluster {
+		err := fmt.Errorf("no client for cluster %s", it.Cluster)
+		it.settle(Failed, err.Error())
+		return write.Outcome{Result: write.Failed, Err: err}
+	}
+	var out write.Outcome
+	done, dry := Created, WouldCreate
+	switch it.Write {
+	case CreateObject:
+		out = a.Writer.Create(ctx, c, it.Resource, it.Desired, opts...)
+	case AnnotateObject:
+		key, value, err := onlyAnnotation(it.Desired)
+		if err != nil {
+			out = write.Outcome{Result: write.Failed, Err: err}
+			break
+		}
+		out = a.Writer.Annotate(ctx, c, it.Resource, it.Namespace, it.Name, key, value)
+		done, dry = Annotated, WouldAnnotate
+	default:
+		return write.Outcome{Result: write.Stored}
+	}
+	switch out.Result {
+	case write.Stored:
+		it.settle(done, it.Message)
+	case write.WouldStore:
+		it.settle(dry, it.Message)
+	case write.Pending:
+		it.settle(NamespacePending, it.Message)
+	case write.Exists:
+		// Another run or the operator got there first: the object exists, which is all we want.
+		it.settle(Unchanged, "created meanwhile by someone else")
+	case write.Failed:
+		err := out.Err
+		if it.Resource == cluster.Machines && it.Write == CreateObject && apierrors.IsNotFound(err) {
+			// The plugin never creates supervisor namespaces; say what to do.
+			err = fmt.Errorf("namespace %q does not exist on the supervisor (create it first: kubectl create namespace %s)", it.Namespace, it.Namespace)
+		}
+		it.settle(Failed, fmt.Sprintf("cluster %s: %s: %v", it.Cluster, it.Ref(), err))
+	}
+	return out
+}
+
+// onlyAnnotation reads the single annotation an AnnotateObject item sets.
+func onlyAnnotation(obj map[string]any) (string, string, error) {
+	a, _, _ := unstructured.NestedStringMap(obj, "metadata", "annotations")
+	if len(a) != 1 {
+		return "", "", fmt.Errorf("an annotation item must set exactly one annotation, not %d", len(a))
+	}
+	for k, v := range a {
+		return k, v, nil
+	}
+	return "", "", nil
+}
 
 // Apply carries out the plans, Machine by Machine and object by object in plan order. A Machine whose
 // plan failed writes nothing. Within a Machine, a failed write stops the writes after it (a VM is
@@ -18,17 +80,21 @@ import (
 // Machines of the same cluster and namespace are applied in input order, one after the other;
 // different namespaces are applied Workers at a time.
 func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
+	type key struct {
+		cluster   cluster.ID
+		namespace string
+	}
 	var groups [][]*Plan
-	index := map[string]int{}
+	index := map[key]int{}
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" {
 			continue
 		}
-		key := pl.Target.Name() + "/" + pl.Machine.Namespace
-		i, ok := index[key]
+		k := key{pl.Target.Cluster.ID, pl.Machine.Namespace}
+		i, ok := index[k]
 		if !ok {
 			i = len(groups)
-			index[key] = i
+			index[k] = i
 			groups = append(groups, nil)
 		}
 		groups[i] = append(groups[i], pl)
@@ -40,103 +106,95 @@ func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
 	})
 }
 
-// createdBy reports which Machine of this run created (or dry-run created) a namespace, or "".
-// Machines of one cluster and namespace are applied one after the other, so a lookup and a later
-// record for the same namespace never race.
-func (p *Pipeline) createdBy(clusterName, namespace string) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.created[clusterName+"/"+namespace]
+// madeNamespace records a namespace this run created (or dry-run created), for the Machines after
+// the one that did it.
+type madeNamespace struct {
+	machine string
+	result  write.Result
 }
 
-func (p *Pipeline) recordCreated(clusterName, namespace, machine string) {
+// namespaceMade reports which Machine of this run created (or dry-run created) a namespace.
+// Machines of one cluster and namespace are applied one after the other, so a lookup and a later
+// record for the same namespace never race.
+func (p *Pipeline) namespaceMade(id cluster.ID, namespace string) (madeNamespace, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.created == nil {
-		p.created = map[string]string{}
+	m, ok := p.made[nsKey{id, namespace}]
+	return m, ok
+}
+
+func (p *Pipeline) recordNamespace(id cluster.ID, namespace string, m madeNamespace) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.made == nil {
+		p.made = map[nsKey]madeNamespace{}
 	}
-	p.created[clusterName+"/"+namespace] = machine
+	p.made[nsKey{id, namespace}] = m
+}
+
+type nsKey struct {
+	cluster   cluster.ID
+	namespace string
+}
+
+// clientFor is the client of a cluster of the plan: the supervisor or the Machine's target.
+func (p *Pipeline) clientFor(pl *Plan, id cluster.ID) *cluster.Client {
+	switch {
+	case p.Supervisor != nil && id == p.Supervisor.ID:
+		return p.Supervisor
+	case pl.Target.Cluster != nil && id == pl.Target.Cluster.ID:
+		return pl.Target.Cluster
+	}
+	return nil
 }
 
 func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
+	applier := Applier{Writer: p.Writer}
 	var failed *Item
 	nsPending := false
 	for _, it := range pl.Items {
-		if !it.Action.Changes() {
+		if it.Write == NoWrite {
 			continue
 		}
-		if failed == nil && ctx.Err() != nil {
-			it.Action, it.Message = Skipped, "not attempted: interrupted"
+		switch {
+		case failed != nil:
+			it.settle(Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref()))
+			continue
+		case ctx.Err() != nil:
+			it.settle(Skipped, "not attempted: interrupted")
 			continue
 		}
-		if failed != nil {
-			it.Action, it.Message = Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref())
-			continue
-		}
-		c := pl.Target.Cluster
-		if it.Cluster == "supervisor" {
-			c = p.Supervisor
-		}
-		if it.Action == WouldAnnotate {
-			err := p.Writer.Annotate(ctx, c, it.Resource, it.Namespace, it.Name, target.AnnotationKubevirtConfig, pl.Target.Config)
-			p.settle(it, err, Annotated, WouldAnnotate)
-			if err != nil {
-				failed = it
-			}
-			continue
-		}
-		if it.Resource == cluster.Namespaces {
-			if owner := p.createdBy(it.Cluster, it.Name); owner != "" {
+		isNamespace := it.Resource == cluster.Namespaces
+		if isNamespace {
+			if made, ok := p.namespaceMade(it.Cluster, it.Name); ok {
 				// An earlier Machine of this run made it; nothing to write.
-				it.Action, it.Message = Unchanged, fmt.Sprintf("created in this run for machine %s", owner)
-				if p.Writer.Strategy != write.None {
-					it.Message = fmt.Sprintf("would be created in this run for machine %s", owner)
+				msg := fmt.Sprintf("created in this run for machine %s", made.machine)
+				if made.result != write.Stored {
+					msg = fmt.Sprintf("would be created in this run for machine %s", made.machine)
 				}
-				nsPending = p.Writer.Strategy == write.Server
+				it.settle(Unchanged, msg)
+				nsPending = made.result == write.WouldStore
 				continue
 			}
 		}
-		if nsPending && it.Resource.Namespaced && it.Cluster != "supervisor" {
-			// A server dry-run cannot see a namespace that was itself only dry-run created.
-			it.Action = NamespacePending
-			continue
+		var opts []write.Option
+		if nsPending && it.Resource.Namespaced && it.Cluster == pl.Target.Cluster.ID {
+			opts = append(opts, write.InPendingNamespace)
 		}
-		err := p.Writer.Create(ctx, c, it.Resource, it.Desired)
-		if apierrors.IsAlreadyExists(err) {
-			// Another run or the operator got there first: the object exists, which is all we want.
-			it.Action, it.Message = Unchanged, "created meanwhile by someone else"
-			continue
-		}
-		if it.Resource == cluster.Machines && apierrors.IsNotFound(err) {
-			// The plugin never creates supervisor namespaces; say what to do.
-			err = fmt.Errorf("namespace %q does not exist on the supervisor (create it first: kubectl create namespace %s)", it.Namespace, it.Namespace)
-		}
-		p.settle(it, err, Created, WouldCreate)
-		if err != nil {
+		out := applier.Apply(ctx, p.clientFor(pl, it.Cluster), it, opts...)
+		switch {
+		case out.Result == write.Failed:
 			failed = it
-			continue
+		case isNamespace && (out.Result == write.Stored || out.Result == write.WouldStore):
+			p.recordNamespace(it.Cluster, it.Name, madeNamespace{machine: pl.Key(), result: out.Result})
+			nsPending = out.Result == write.WouldStore
 		}
-		if it.Resource == cluster.Namespaces {
-			p.recordCreated(it.Cluster, it.Name, pl.Key())
-			nsPending = p.Writer.Strategy == write.Server
-		}
-	}
-}
-
-func (p *Pipeline) settle(it *Item, err error, done, dry Action) {
-	switch {
-	case err != nil:
-		it.Action, it.Message = Failed, fmt.Sprintf("cluster %s: %s: %v", it.Cluster, it.Ref(), err)
-	case p.Writer.Strategy == write.None:
-		it.Action = done
-	default:
-		it.Action = dry
 	}
 }
 
 // Summarize counts the outcomes of plans. A Machine whose plan failed counts once as failed.
-func Summarize(plans []*Plan) Summary {
-	var s Summary
+func (p *Pipeline) Summarize(plans []*Plan) Summary {
+	s := Summary{DryRun: p.Writer.DryRun()}
 	for _, pl := range plans {
 		switch {
 		case pl.Err != nil:
@@ -147,18 +205,8 @@ func Summarize(plans []*Plan) Summary {
 			continue
 		}
 		for _, it := range pl.Items {
-			switch it.Action {
-			case Created, WouldCreate, NamespacePending:
-				s.Created++
-			case Unchanged:
-				s.Unchanged++
-			case Differs:
-				s.Differs++
-			case Skipped:
-				s.Skipped++
-			case Failed:
-				s.Failed++
-			}
+			a, _ := it.Final()
+			s.Add(a)
 		}
 	}
 	return s

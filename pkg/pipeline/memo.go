@@ -4,9 +4,9 @@ import "sync"
 
 // memo runs each key's lookup once per run. Callers asking for the same key share its result; the
 // mutex guards only the map, never the lookup, so lookups of different keys run in parallel.
-type memo[V any] struct {
+type memo[K comparable, V any] struct {
 	mu      sync.Mutex
-	entries map[string]*memoEntry[V]
+	entries map[K]*memoEntry[V]
 }
 
 type memoEntry[V any] struct {
@@ -15,10 +15,10 @@ type memoEntry[V any] struct {
 	err   error
 }
 
-func (m *memo[V]) get(key string, lookup func() (V, error)) (V, error) {
+func (m *memo[K, V]) get(key K, lookup func() (V, error)) (V, error) {
 	m.mu.Lock()
 	if m.entries == nil {
-		m.entries = map[string]*memoEntry[V]{}
+		m.entries = map[K]*memoEntry[V]{}
 	}
 	e, ok := m.entries[key]
 	if !ok {

@@ -8,7 +8,7 @@ import (
 )
 
 func TestMemoLooksUpEachKeyOnceAndSharesTheResult(t *testing.T) {
-	var m memo[int]
+	var m memo[string, int]
 	var calls atomic.Int32
 	var wg sync.WaitGroup
 	for i := range 20 {

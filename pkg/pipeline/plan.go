@@ -12,14 +12,9 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
-
-// Finalizer is the kubevirt-operator's finalizer; a Machine carrying it is owned by a running operator.
-const Finalizer = "machine.vitistack.io/finalizer"
-
-// ProviderKubevirt is the only provider the plugin provisions (besides an empty provider).
-const ProviderKubevirt = "kubevirt"
 
 // Input is one Machine to provision.
 type Input struct {
@@ -51,13 +46,12 @@ type Pipeline struct {
 	Writer     write.Writer
 	Options    Options
 
-	classes memo[*vitistackv1alpha1.MachineClass]
-	storage memo[storageFacts]
+	classes memo[string, *vitistackv1alpha1.MachineClass]
+	storage memo[cluster.ID, storageFacts]
 
 	mu sync.Mutex
-	// created records the namespaces this run created (or dry-run created): cluster/namespace →
-	// the Machine whose plan did it.
-	created map[string]string
+	// made records the namespaces this run created (or dry-run created).
+	made map[nsKey]madeNamespace
 }
 
 // Plan is one Machine's plan and, after Apply, its outcome.
@@ -71,8 +65,6 @@ type Plan struct {
 	Items      []*Item
 	// VM is the VirtualMachine item, for --wait.
 	VM *Item
-
-	machineLive bool
 }
 
 // Key is "namespace/name".
@@ -123,12 +115,12 @@ func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
 		}
 		m = pl.Machine
 	}
-	if prov := string(m.Spec.Provider); prov != "" && prov != ProviderKubevirt {
-		pl.SkipReason = fmt.Sprintf("spec.provider is %q, not %s", prov, ProviderKubevirt)
+	if ok, why := vitistack.HandledByKubevirt(m); !ok {
+		pl.SkipReason = why
 		return nil
 	}
-	if !p.Options.Force && hasFinalizer(m) {
-		return fmt.Errorf("machine %q carries the finalizer %s: a running kubevirt-operator owns it (use --force to provision it anyway)", pl.Key(), Finalizer)
+	if !p.Options.Force && vitistack.OwnedByOperator(m) {
+		return fmt.Errorf("machine %q carries the finalizer %s: a running kubevirt-operator owns it (use --force to provision it anyway)", pl.Key(), vitistack.Finalizer)
 	}
 	t, err := p.Resolver.Resolve(ctx, m)
 	if err != nil {
@@ -159,15 +151,6 @@ func (pl *Plan) originOr(s string) string {
 	return s
 }
 
-func hasFinalizer(m *vitistackv1alpha1.Machine) bool {
-	for _, f := range m.Finalizers {
-		if f == Finalizer {
-			return true
-		}
-	}
-	return false
-}
-
 // loadLiveMachine replaces a Machine from a file by the live one when it exists: existing Machines
 // are never updated, so the live one is what gets provisioned.
 func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
@@ -178,19 +161,18 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 			return err
 		}
 	}
-	item := &Item{Cluster: "supervisor", Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
-	var live vitistackv1alpha1.Machine
+	item := &Item{Cluster: p.Supervisor.ID, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
 	u, err := p.Supervisor.GetUnstructured(ctx, cluster.Machines, pl.Machine.Namespace, pl.Machine.Name)
 	switch {
 	case apierrors.IsNotFound(err):
-		item.create = true
+		item.Write = CreateObject
 	case err != nil:
 		return fmt.Errorf("get machine %q on the supervisor: %w", pl.Key(), err)
 	default:
+		var live vitistackv1alpha1.Machine
 		if err := cluster.FromUnstructured(u, &live); err != nil {
 			return fmt.Errorf("decode machine %q: %w", pl.Key(), err)
 		}
-		pl.machineLive = true
 		pl.Machine = &live
 		item.Live = u.Object
 	}

@@ -29,7 +29,7 @@ type storageFacts struct {
 // access mode (--access-mode, else the CDI StorageProfile of that class, else ReadWriteOnce), once per
 // cluster.
 func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (storageFacts, error) {
-	return p.storage.get(c.Name, func() (storageFacts, error) {
+	return p.storage.get(c.ID, func() (storageFacts, error) {
 		f := storageFacts{class: p.Options.StorageClass, accessMode: p.Options.AccessMode}
 		var err error
 		if f.class == "" {
@@ -63,10 +63,10 @@ func defaultStorageClass(ctx context.Context, c *cluster.Client) (string, error)
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("cluster %s: list storageclasses: %w", c.Name, err)
+		return "", fmt.Errorf("cluster %s: list storageclasses: %w", c.ID, err)
 	}
 	if best == nil {
-		return "", fmt.Errorf("cluster %s has no default StorageClass (pass --storage-class, or mark a class with %s=true)", c.Name, annotationDefaultClass)
+		return "", fmt.Errorf("cluster %s has no default StorageClass (pass --storage-class, or mark a class with %s=true)", c.ID, annotationDefaultClass)
 	}
 	return best.Name, nil
 }
@@ -80,7 +80,7 @@ func profileAccessMode(ctx context.Context, c *cluster.Client, class string, mod
 	case apierrors.IsNotFound(err): // no profile, or CDI not installed at all
 		return corev1.ReadWriteOnce, nil
 	case err != nil:
-		return "", fmt.Errorf("cluster %s: get storageprofile %q: %w", c.Name, class, err)
+		return "", fmt.Errorf("cluster %s: get storageprofile %q: %w", c.ID, class, err)
 	}
 	sets, _, _ := unstructured.NestedSlice(u.Object, "status", "claimPropertySets")
 	var chosen []string

@@ -2,13 +2,16 @@
 // reads, all validation, no writes) and then applies the plans in order: the Machine on the
 // supervisor when it came from a file, the namespace, the PVCs, the VirtualMachine. Existing objects
 // are never updated and nothing is ever deleted.
+//
+// Its vocabulary (actions, items, summaries) and its namespace step are shared with ns-sync.
 package pipeline
 
 import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
-// Action is what happened, or would happen, to one object.
+// Action is what happened, or would happen, to one object. It is the one vocabulary of every
+// report: create's, diff's and ns-sync's.
 type Action string
 
 // Actions, as printed.
@@ -21,7 +24,11 @@ const (
 	Annotated        Action = "annotated"
 	WouldAnnotate    Action = "would annotate"
 	Skipped          Action = "skipped"
+	Terminating      Action = "terminating"
 	Failed           Action = "error"
+	// Exists is Unchanged as ns-sync words it: its rows are namespaces, which are never compared,
+	// only found.
+	Exists Action = "exists"
 )
 
 // Changes reports whether the action is (or would be) a write.
@@ -33,27 +40,77 @@ func (a Action) Changes() bool {
 	return false
 }
 
-// Item is one object of a plan: what the pipeline wants, what is live, and the outcome.
+// Write is the write an item asks for.
+type Write int
+
+const (
+	// NoWrite: the object is only compared (it exists, or the plan refused it).
+	NoWrite Write = iota
+	// CreateObject creates Desired when absent.
+	CreateObject
+	// AnnotateObject sets the one annotation in Desired's metadata with a merge patch.
+	AnnotateObject
+)
+
+// Item is one object of a plan: what the pipeline wants, what is live, what the plan decided and,
+// after Apply, what happened. Apply never changes the plan's decision, so a diff printed after
+// Apply shows the plan.
 type Item struct {
-	// Cluster is "supervisor" or the remote cluster's name.
-	Cluster   string
+	// Cluster is the cluster the object lives on; writes go to the client of exactly this ID.
+	Cluster   cluster.ID
 	Resource  cluster.Resource
 	Namespace string
 	Name      string
-	Action    Action
-	// Message explains skips and errors.
+	// Write is what Apply does for the item.
+	Write Write
+	// Action is the plan's decision; Message explains skips and errors.
+	Action  Action
 	Message string
+	// Result and ResultMessage are what Apply did; empty until then, and for items Apply does not
+	// write.
+	Result        Action
+	ResultMessage string
 	// Desired is the object the pipeline would create; Live the object on the cluster (nil when absent).
 	Desired map[string]any
 	Live    map[string]any
-
-	create bool // apply must create it
 }
 
 // Ref is "kind.group/name", as kubectl prints objects.
 func (i *Item) Ref() string { return i.Resource.Ref(i.Name) }
 
-// Summary counts the outcomes of a run.
+// Final is the outcome to report: Apply's result when there is one, else the plan's decision.
+func (i *Item) Final() (Action, string) {
+	if i.Result != "" {
+		return i.Result, i.ResultMessage
+	}
+	return i.Action, i.Message
+}
+
+func (i *Item) settle(a Action, msg string) { i.Result, i.ResultMessage = a, msg }
+
+// Summary counts the outcomes of a run. DryRun is "" when writes were stored, else the dry-run mode.
 type Summary struct {
-	Created, Unchanged, Differs, Skipped, Failed int
+	Created, Unchanged, Differs, Skipped, Terminating, Failed int
+	DryRun                                                    string
+}
+
+// Bad reports whether anything failed or cannot go on (a terminating namespace).
+func (s Summary) Bad() bool { return s.Failed > 0 || s.Terminating > 0 }
+
+// Add counts one final action.
+func (s *Summary) Add(a Action) {
+	switch a {
+	case Created, WouldCreate, NamespacePending:
+		s.Created++
+	case Unchanged, Exists:
+		s.Unchanged++
+	case Differs:
+		s.Differs++
+	case Skipped:
+		s.Skipped++
+	case Terminating:
+		s.Terminating++
+	case Failed:
+		s.Failed++
+	}
 }

@@ -2,7 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -12,29 +16,71 @@ import (
 // Running is the VirtualMachine printableStatus --wait waits for.
 const Running = "Running"
 
-// Wait watches the VirtualMachine of every plan that has one (created or already there) until its
-// status.printableStatus is Running, or the timeout passes. progress, when set, is told each status
-// change. It returns an error naming every VM that did not get there, with its last status.
+// TerminalStatuses are printableStatus values that need a person, not time: --wait stops on them.
+var TerminalStatuses = []string{"ErrorUnschedulable", "ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff", "ErrorPvcNotFound", "DataVolumeError"}
+
+// ErrWaitTimeout is the cause of a wait that ran out of time.
+var ErrWaitTimeout = errors.New("timed out")
+
+// errTerminal marks a VM in a terminal status.
+var errTerminal = errors.New("a status that does not resolve by waiting")
+
+// WaitError names every VM that did not become Running, each with its last status.
+type WaitError struct {
+	// Interrupted is true when the caller's context ended (Ctrl-C), not the timeout.
+	Interrupted bool
+	Timeout     time.Duration
+	Lines       []string
+}
+
+func (e *WaitError) Error() string {
+	head := fmt.Sprintf("not Running after %s:", e.Timeout)
+	if e.Interrupted {
+		head = "interrupted while waiting; not Running:"
+	}
+	return head + "\n  " + strings.Join(e.Lines, "\n  ")
+}
+
+// Wait watches the VirtualMachine of every plan that has one (created or already there), all at
+// once, until its status.printableStatus is Running, it reaches a terminal status, or the timeout
+// passes. progress, when set, is told each status change. The error is a *WaitError.
 func (p *Pipeline) Wait(ctx context.Context, plans []*Plan, timeout time.Duration, progress func(vm, status string)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrWaitTimeout)
 	defer cancel()
-	var failed []string
+	var mu sync.Mutex
+	var lines []string
+	var wg sync.WaitGroup
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" || pl.VM == nil {
 			continue
 		}
-		if a := pl.VM.Action; a != Created && a != Unchanged && a != Differs {
+		if a, _ := pl.VM.Final(); a != Created && a != Unchanged && a != Differs {
 			continue
 		}
-		last, err := p.waitOne(ctx, pl, progress)
-		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s on %s (last status: %s): %v", pl.VM.Ref(), pl.Target.Name(), orUnknown(last), err))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			last, err := p.waitOne(wctx, pl, progress)
+			if err == nil {
+				return
+			}
+			line := fmt.Sprintf("%s on %s: last status: %s", pl.VM.Ref(), pl.Target.Cluster.ID, orUnknown(last))
+			if errors.Is(err, errTerminal) {
+				line += " (" + err.Error() + "; not waiting for it)"
+			} else if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				line += ": " + err.Error()
+			}
+			mu.Lock()
+			lines = append(lines, line)
+			mu.Unlock()
+		}()
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("not Running after %s: %v", timeout, failed)
+	wg.Wait()
+	if len(lines) == 0 {
+		return nil
 	}
-	return nil
+	slices.Sort(lines)
+	return &WaitError{Interrupted: ctx.Err() != nil, Timeout: timeout, Lines: lines}
 }
 
 func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, status string)) (string, error) {
@@ -48,7 +94,7 @@ func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, stat
 			}
 			return last, err
 		}
-		done, status, err := drain(ctx, w, func(s string) {
+		done, err := drain(ctx, w, func(s string) {
 			if s != last && progress != nil {
 				progress(it.Ref(), s)
 			}
@@ -56,7 +102,7 @@ func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, stat
 		})
 		w.Stop()
 		if done || err != nil {
-			return status, err
+			return last, err
 		}
 		// The server closed the watch; start another one.
 		select {
@@ -67,24 +113,28 @@ func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, stat
 	}
 }
 
-func drain(ctx context.Context, w watch.Interface, seen func(string)) (bool, string, error) {
-	status := ""
+// drain reads a watch until the VM runs (true), reaches a terminal status or the context ends (an
+// error), or the server closes the watch (false, nil).
+func drain(ctx context.Context, w watch.Interface, seen func(string)) (bool, error) {
 	for {
 		select {
 		case <-ctx.Done():
-			return false, status, fmt.Errorf("timed out")
+			return false, ctx.Err()
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				return false, status, nil
+				return false, nil
 			}
 			u, isObj := ev.Object.(*unstructured.Unstructured)
 			if !isObj {
 				continue
 			}
-			status, _, _ = unstructured.NestedString(u.Object, "status", "printableStatus")
+			status, _, _ := unstructured.NestedString(u.Object, "status", "printableStatus")
 			seen(status)
-			if status == Running {
-				return true, status, nil
+			switch {
+			case status == Running:
+				return true, nil
+			case slices.Contains(TerminalStatuses, status):
+				return false, fmt.Errorf("%w", errTerminal)
 			}
 		}
 	}

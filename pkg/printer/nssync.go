@@ -22,7 +22,7 @@ func NSSync(w io.Writer, r *nssync.Report, p Palette) error {
 		if n.Message != "" {
 			action += ": " + n.Message
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Cluster, n.Namespace, machines(n.Machines), colorNS(p, n.Action, action))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Cluster, n.Namespace, machines(n.Machines), colorAction(p, n.Action, action))
 	}
 	for _, u := range r.Unresolved {
 		ns, name, _ := strings.Cut(u.Machine, "/")
@@ -35,7 +35,7 @@ func NSSync(w io.Writer, r *nssync.Report, p Palette) error {
 		fmt.Fprintf(w, "skipped machine %s: %s\n", s.Machine, s.Message)
 	}
 	verb := "recorded"
-	if r.DryRun != "none" {
+	if r.DryRun != "" {
 		verb = "would record"
 	}
 	for _, a := range r.Annotated {
@@ -59,7 +59,7 @@ func NSSync(w io.Writer, r *nssync.Report, p Palette) error {
 func nsSummary(w io.Writer, r *nssync.Report) error {
 	s := r.Summary
 	created := "created"
-	if r.DryRun != "none" {
+	if r.DryRun != "" {
 		created = "to create"
 	}
 	parts := []string{fmt.Sprintf("%d %s", s.Created, created), fmt.Sprintf("%d exist", s.Exists)}
@@ -77,7 +77,7 @@ func nsSummary(w io.Writer, r *nssync.Report) error {
 		parts = append(parts, fmt.Sprintf("%d orphaned", s.Orphans))
 	}
 	line := strings.Join(parts, ", ")
-	if r.DryRun != "none" {
+	if r.DryRun != "" {
 		line += fmt.Sprintf(" (dry run: %s)", r.DryRun)
 	}
 	_, err := fmt.Fprintln(w, line)
@@ -89,20 +89,6 @@ func machines(names []string) string {
 		return strings.Join(names, ",")
 	}
 	return fmt.Sprintf("%s(+%d)", strings.Join(names[:maxMachinesShown], ","), len(names)-maxMachinesShown)
-}
-
-func colorNS(p Palette, a nssync.Action, text string) string {
-	switch a {
-	case nssync.Created:
-		return p.Green.Sprint(text)
-	case nssync.WouldCreate:
-		return p.Cyan.Sprint(text)
-	case nssync.Terminating:
-		return p.Yellow.Sprint(text)
-	case nssync.Failed:
-		return p.Red.Sprint(text)
-	}
-	return text
 }
 
 // NSSyncStructured prints the report as yaml or json.

@@ -8,7 +8,6 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
-	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 func TestReportPlainAndColoured(t *testing.T) {
@@ -37,8 +36,8 @@ func TestReportPlainAndColoured(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	var b bytes.Buffer
-	_ = printer.Summary(&b, pipeline.Summary{Created: 3, Unchanged: 1}, write.None)
-	_ = printer.Summary(&b, pipeline.Summary{Created: 2, Differs: 1, Skipped: 2, Failed: 1}, write.Server)
+	_ = printer.Summary(&b, pipeline.Summary{Created: 3, Unchanged: 1})
+	_ = printer.Summary(&b, pipeline.Summary{Created: 2, Differs: 1, Skipped: 2, Failed: 1, DryRun: "server"})
 	want := "3 created, 1 unchanged, 0 failed\n2 to create, 0 unchanged, 1 differ, 2 skipped, 1 failed (dry run: server)\n"
 	if b.String() != want {
 		t.Errorf("got %q\nwant %q", b.String(), want)
@@ -59,10 +58,10 @@ func TestListName(t *testing.T) {
 }
 
 func TestNSSyncTable(t *testing.T) {
-	r := &nssync.Report{DryRun: "none", OrphansChecked: true,
+	r := &nssync.Report{OrphansChecked: true,
 		Namespaces: []nssync.NamespaceResult{
-			{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1", "m2", "m3", "m4", "m5"}, Action: nssync.Created},
-			{Cluster: "kv-2", Namespace: "b", Machines: []string{"x"}, Action: nssync.Failed, Message: "list namespaces: forbidden"},
+			{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1", "m2", "m3", "m4", "m5"}, Action: pipeline.Created},
+			{Cluster: "kv-2", Namespace: "b", Machines: []string{"x"}, Action: pipeline.Failed, Message: "list namespaces: forbidden"},
 		},
 		Orphans: []nssync.Orphan{{Cluster: "kv-1", Namespace: "old"}},
 		Summary: nssync.Summary{Created: 1, Failed: 1, Orphans: 1},

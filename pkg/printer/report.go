@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
-	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // Row is one line of the create report.
@@ -25,7 +24,7 @@ func Rows(plans []*pipeline.Plan) []Row {
 		key := pl.Key()
 		clusterName := "<none>"
 		if pl.Target.Cluster != nil {
-			clusterName = pl.Target.Name()
+			clusterName = pl.Target.Cluster.ID.Name
 		}
 		machineRef := "machine.vitistack.io/" + pl.Machine.Name
 		switch {
@@ -37,8 +36,8 @@ func Rows(plans []*pipeline.Plan) []Row {
 			continue
 		}
 		for _, it := range pl.Items {
-			c := it.Cluster
-			rows = append(rows, Row{key, c, it.Ref(), it.Action, it.Message})
+			a, msg := it.Final()
+			rows = append(rows, Row{key, it.Cluster.Name, it.Ref(), a, msg})
 		}
 	}
 	return rows
@@ -64,7 +63,7 @@ func colorAction(p Palette, a pipeline.Action, text string) string {
 		return p.Green.Sprint(text)
 	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate:
 		return p.Cyan.Sprint(text)
-	case pipeline.Differs, pipeline.Skipped:
+	case pipeline.Differs, pipeline.Skipped, pipeline.Terminating:
 		return p.Yellow.Sprint(text)
 	case pipeline.Failed:
 		return p.Red.Sprint(text)
@@ -74,9 +73,9 @@ func colorAction(p Palette, a pipeline.Action, text string) string {
 
 // Summary prints "3 created, 1 unchanged, 0 failed", with differs and skipped when there are any,
 // and the dry-run mode when one ran.
-func Summary(w io.Writer, s pipeline.Summary, dryRun write.Strategy) error {
+func Summary(w io.Writer, s pipeline.Summary) error {
 	created := "created"
-	if dryRun != write.None {
+	if s.DryRun != "" {
 		created = "to create"
 	}
 	parts := []string{fmt.Sprintf("%d %s", s.Created, created), fmt.Sprintf("%d unchanged", s.Unchanged)}
@@ -88,8 +87,8 @@ func Summary(w io.Writer, s pipeline.Summary, dryRun write.Strategy) error {
 	}
 	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	line := strings.Join(parts, ", ")
-	if dryRun != write.None {
-		line += fmt.Sprintf(" (dry run: %s)", dryRun)
+	if s.DryRun != "" {
+		line += fmt.Sprintf(" (dry run: %s)", s.DryRun)
 	}
 	_, err := fmt.Fprintln(w, line)
 	return err

@@ -11,19 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubevirtv1 "kubevirt.io/api/core/v1"
-)
 
-// Label keys and values written on remote objects.
-const (
-	// LabelSourceMachine is the join key vitistack tools use between a Machine and its remote objects.
-	LabelSourceMachine = "vitistack.io/source-machine"
-	// LabelSourceMachineLegacy is the key the operator wrote before November 2025.
-	LabelSourceMachineLegacy = "source-machine"
-	// LabelDiskType marks the boot PVC.
-	LabelDiskType = "disk-type"
-	// DefaultManagedByKey and DefaultManagedByValue label every object the plugin creates.
-	DefaultManagedByKey   = "managed-by"
-	DefaultManagedByValue = "vitistack-kubevirt-operator"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
 // Defaults used when neither the MachineClass nor the Machine says otherwise.
@@ -108,8 +97,8 @@ func NewNamespace(name string, opts Options) *corev1.Namespace {
 
 func objectLabels(machine string, opts Options) map[string]string {
 	return map[string]string{
-		opts.ManagedByKey:  opts.ManagedByValue,
-		LabelSourceMachine: machine,
+		opts.ManagedByKey:            opts.ManagedByValue,
+		vitistack.LabelSourceMachine: machine,
 	}
 }
 
@@ -124,7 +113,7 @@ func copyLabels(in map[string]string) map[string]string {
 func newPVC(d disk, namespace string, labels map[string]string, opts Options) *corev1.PersistentVolumeClaim {
 	l := copyLabels(labels)
 	if d.boot {
-		l[LabelDiskType] = "boot"
+		l[vitistack.LabelDiskType] = vitistack.DiskTypeBoot
 	}
 	mode := opts.VolumeMode
 	sc := opts.StorageClass

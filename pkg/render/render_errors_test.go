@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
 func machine(name, namespace string, disks ...vitistackv1alpha1.MachineSpecDisk) *vitistackv1alpha1.Machine {
@@ -20,7 +21,7 @@ func machine(name, namespace string, disks ...vitistackv1alpha1.MachineSpecDisk)
 
 func opts(n render.Naming) render.Options {
 	return render.Options{Naming: n, StorageClass: "sc", AccessMode: corev1.ReadWriteOnce, VolumeMode: corev1.PersistentVolumeBlock,
-		ManagedByKey: render.DefaultManagedByKey, ManagedByValue: render.DefaultManagedByValue}
+		ManagedByKey: vitistack.DefaultManagedByKey, ManagedByValue: vitistack.DefaultManagedByValue}
 }
 
 func TestRenderRefusesWithTheField(t *testing.T) {

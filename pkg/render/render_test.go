@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -29,7 +30,7 @@ type goldenOptions struct {
 
 func (g goldenOptions) options() render.Options {
 	o := render.Options{Naming: render.NamingSeed, StorageClass: "standard", AccessMode: corev1.ReadWriteOnce,
-		VolumeMode: corev1.PersistentVolumeBlock, ManagedByKey: render.DefaultManagedByKey, ManagedByValue: render.DefaultManagedByValue}
+		VolumeMode: corev1.PersistentVolumeBlock, ManagedByKey: vitistack.DefaultManagedByKey, ManagedByValue: vitistack.DefaultManagedByValue}
 	if g.Naming != "" {
 		o.Naming = g.Naming
 	}

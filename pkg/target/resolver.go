@@ -19,13 +19,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
-
-// AnnotationKubevirtConfig is the Machine annotation naming its KubevirtConfig.
-const AnnotationKubevirtConfig = "vitistack.io/kubevirt-config"
-
-// SecretKey is the Secret data key that holds the remote kubeconfig.
-const SecretKey = "kubeconfig"
 
 // How a target was chosen.
 const (
@@ -48,7 +43,7 @@ type Target struct {
 }
 
 // Name is the cluster's display name: the KubevirtConfig, or with the override the kubeconfig context.
-func (t Target) Name() string { return t.Cluster.Name }
+func (t Target) Name() string { return t.Cluster.ID.Name }
 
 // Record reports whether the choice must be written to the Machine's annotation, as the operator does:
 // whenever the plugin chose a KubevirtConfig, except through the annotation itself or the override.
@@ -67,6 +62,9 @@ type Options struct {
 	Policy Policy
 	// Limits are the client rate limits for every remote cluster.
 	Limits cluster.Limits
+	// NewClient builds the client of a remote cluster from its configuration; nil means
+	// cluster.New with Limits. Tests inject clients over fakes.
+	NewClient func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error)
 	// SearchTimeout bounds each cluster's answer in the VM search; 0 means no bound beyond the
 	// caller's context. A cluster that fails or times out once is not searched again in the run.
 	SearchTimeout time.Duration
@@ -91,7 +89,7 @@ type Resolver struct {
 	clients  map[string]*clientResult
 	override *cluster.Client
 	dead     map[string]bool
-	indexes  map[string]*indexResult
+	indexes  map[cluster.ID]*indexResult
 }
 
 type clientResult struct {
@@ -102,8 +100,9 @@ type clientResult struct {
 
 // NewResolver returns a Resolver that reads KubevirtConfigs and Secrets through supervisor.
 func NewResolver(supervisor *cluster.Client, opts Options) *Resolver {
-	if opts.Limits == (cluster.Limits{}) {
-		opts.Limits = cluster.DefaultLimits
+	if opts.NewClient == nil {
+		limits := opts.Limits
+		opts.NewClient = func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error) { return cluster.New(id, cfg, limits) }
 	}
 	return &Resolver{supervisor: supervisor, opts: opts, clients: map[string]*clientResult{}, dead: map[string]bool{}}
 }
@@ -114,7 +113,7 @@ func (r *Resolver) Resolve(ctx context.Context, m *vitistackv1alpha1.Machine) (T
 		c, err := r.overrideClient()
 		return Target{By: ByOverride, Cluster: c}, err
 	}
-	if name := m.Annotations[AnnotationKubevirtConfig]; name != "" {
+	if name := m.Annotations[vitistack.AnnotationKubevirtConfig]; name != "" {
 		return r.named(ctx, name, ByAnnotation)
 	}
 	if r.opts.Default != "" {
@@ -126,7 +125,7 @@ func (r *Resolver) Resolve(ctx context.Context, m *vitistackv1alpha1.Machine) (T
 	}
 	switch len(configs) {
 	case 0:
-		return Target{}, fmt.Errorf("machine %q has no %s annotation and there are no KubevirtConfigs on the supervisor (create one; see docs/namespace-management.md)", key(m), AnnotationKubevirtConfig)
+		return Target{}, fmt.Errorf("machine %q has no %s annotation and there are no KubevirtConfigs on the supervisor (create one; see docs/namespace-management.md)", key(m), vitistack.AnnotationKubevirtConfig)
 	case 1:
 		return r.named(ctx, configs[0].Name, BySingle)
 	}
@@ -137,7 +136,7 @@ func (r *Resolver) overrideClient() (*cluster.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.override == nil {
-		c, err := cluster.New(r.opts.OverrideName, r.opts.Override, r.opts.Limits)
+		c, err := r.opts.NewClient(cluster.RemoteID(r.opts.OverrideName), r.opts.Override)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +222,7 @@ func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, err
 	case ns == "":
 		return nil, fmt.Errorf("KubevirtConfig %q: spec.secretNamespace is empty (name the namespace of Secret %q)", name, secret)
 	}
-	src := Source{KubevirtConfig: name, SecretRef: ns + "/" + secret, Key: SecretKey}
+	src := Source{KubevirtConfig: name, SecretRef: ns + "/" + secret, Key: vitistack.SecretKeyKubeconfig}
 	data, err := r.supervisor.SecretData(ctx, ns, secret)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
@@ -231,15 +230,15 @@ func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, err
 		}
 		return nil, fmt.Errorf("KubevirtConfig %q: read Secret %q: %w", name, src.SecretRef, err)
 	}
-	raw, ok := data[SecretKey]
+	raw, ok := data[vitistack.SecretKeyKubeconfig]
 	if !ok {
-		return nil, fmt.Errorf("KubevirtConfig %q: Secret %q has no %q key (keys: %s)", name, src.SecretRef, SecretKey, orNone(keys(data)))
+		return nil, fmt.Errorf("KubevirtConfig %q: Secret %q has no %q key (keys: %s)", name, src.SecretRef, vitistack.SecretKeyKubeconfig, orNone(keys(data)))
 	}
 	cfg, err := UntrustedConfig(raw, src, r.opts.Policy)
 	if err != nil {
 		return nil, err
 	}
-	return cluster.New(name, cfg, r.opts.Limits)
+	return r.opts.NewClient(cluster.RemoteID(name), cfg)
 }
 
 func key(m *vitistackv1alpha1.Machine) string { return m.Namespace + "/" + m.Name }

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
 // search looks for the Machine's VM on every configured cluster: by the source-machine labels first,
@@ -37,7 +37,7 @@ func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, con
 		}
 	}
 	msg := fmt.Sprintf("machine %q has no %s annotation and %d KubevirtConfigs are available (%s), none of whose clusters holds its VirtualMachine: cannot choose (set the annotation, --kubevirt-config or DEFAULT_KUBEVIRT_CONFIG)",
-		key(m), AnnotationKubevirtConfig, len(configs), strings.Join(names, ", "))
+		key(m), vitistack.AnnotationKubevirtConfig, len(configs), strings.Join(names, ", "))
 	if len(skipped) > 0 {
 		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(skipped, ", "))
 	}
@@ -84,12 +84,12 @@ func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv
 func (r *Resolver) vmIndex(ctx context.Context, c *cluster.Client) (*vmIndex, error) {
 	r.mu.Lock()
 	if r.indexes == nil {
-		r.indexes = map[string]*indexResult{}
+		r.indexes = map[cluster.ID]*indexResult{}
 	}
-	ir, ok := r.indexes[c.Name]
+	ir, ok := r.indexes[c.ID]
 	if !ok {
 		ir = &indexResult{}
-		r.indexes[c.Name] = ir
+		r.indexes[c.ID] = ir
 	}
 	r.mu.Unlock()
 	ir.once.Do(func() {
@@ -117,7 +117,7 @@ func newVMIndex() *vmIndex { return &vmIndex{owners: map[string]bool{}, names: m
 
 func (x *vmIndex) add(u *unstructured.Unstructured) error {
 	ns, l := u.GetNamespace(), u.GetLabels()
-	for _, k := range []string{render.LabelSourceMachine, render.LabelSourceMachineLegacy} {
+	for _, k := range vitistack.SourceMachineKeys {
 		if v := l[k]; v != "" {
 			x.owners[ns+"/"+v] = true
 		}

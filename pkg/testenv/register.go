@@ -17,7 +17,7 @@ const DefaultStorageClass = "standard"
 
 // Client returns an admin client for the plane.
 func (p *Plane) Client() (*cluster.Client, error) {
-	return cluster.New(p.Name, p.Config, cluster.Limits{QPS: 1000, Burst: 1000})
+	return cluster.New(cluster.ID{Role: p.role, Name: p.Name}, p.Config, cluster.Limits{QPS: 1000, Burst: 1000})
 }
 
 // register puts a default StorageClass on every remote, and a Secret and KubevirtConfig per remote on
@@ -72,7 +72,7 @@ func RegisterRemote(ctx context.Context, sup *cluster.Client, name string, kubec
 // Create creates an object and wraps the error with what was created.
 func Create(ctx context.Context, c *cluster.Client, r cluster.Resource, u *unstructured.Unstructured) error {
 	if _, err := c.Create(ctx, r, u, false); err != nil {
-		return fmt.Errorf("%s: create %s: %w", c.Name, r.Ref(u.GetName()), err)
+		return fmt.Errorf("%s: create %s: %w", c.ID, r.Ref(u.GetName()), err)
 	}
 	return nil
 }

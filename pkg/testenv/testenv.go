@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
 //go:embed crds
@@ -71,7 +73,8 @@ type Plane struct {
 	// AuditLog is the audit log's path when Options.Audit was set.
 	AuditLog string
 
-	env *envtest.Environment
+	role cluster.Role
+	env  *envtest.Environment
 }
 
 // Stop stops the plane (the API server first, then etcd).
@@ -148,9 +151,9 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{Supervisor: &Plane{Name: "supervisor"}}
+	env := &Env{Supervisor: &Plane{Name: "supervisor", role: cluster.Supervisor}}
 	for _, name := range opts.Remotes {
-		env.Remotes = append(env.Remotes, &Plane{Name: name})
+		env.Remotes = append(env.Remotes, &Plane{Name: name, role: cluster.Remote})
 	}
 	planes := append([]*Plane{env.Supervisor}, env.Remotes...)
 	errs := make([]error, len(planes))
@@ -244,7 +247,7 @@ func (e *Env) AddSupervisor(ctx context.Context, name string, opts Options) (*Pl
 	if err != nil {
 		return nil, err
 	}
-	p := &Plane{Name: name}
+	p := &Plane{Name: name, role: cluster.Supervisor}
 	if err := start(p, crds, opts); err != nil {
 		return nil, err
 	}

@@ -1,12 +1,15 @@
 // Package write is the one place where the plugin writes to a cluster, and the only place that
-// consults the dry-run strategy: client sends nothing, server sends every write with dryRun=All,
-// none writes. Every command's writes go through a Writer.
+// reads the dry-run strategy: client sends nothing, server sends every write with dryRun=All, none
+// writes. Every write returns an Outcome saying what happened; callers and printers read outcomes,
+// never the strategy.
 package write
 
 import (
 	"context"
 	"encoding/json"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
@@ -35,69 +38,148 @@ func (s Strategy) String() string {
 	return "none"
 }
 
-// Parse reads a --dry-run value.
-func Parse(s string) (Strategy, bool) {
+// Parse reads a --dry-run value. "true" is kubectl's deprecated spelling of client; deprecated
+// reports it.
+func Parse(s string) (st Strategy, deprecated bool, ok bool) {
 	switch s {
-	case "none", "":
-		return None, true
+	case "none", "", "false":
+		return None, s == "false", true
 	case "client":
-		return Client, true
+		return Client, false, true
+	case "true":
+		return Client, true, true
 	case "server":
-		return Server, true
+		return Server, false, true
 	}
-	return None, false
+	return None, false, false
 }
 
-// Writer writes under a strategy.
+// Result is what one write did.
+type Result int
+
+const (
+	// Stored: the server stored the write.
+	Stored Result = iota
+	// WouldStore: a dry run; the write was not sent (client) or the server accepted it with
+	// dryRun=All (server).
+	WouldStore
+	// Pending: a server dry run could not send the write because its namespace was itself only
+	// dry-run created; nothing was sent.
+	Pending
+	// Exists: a create found the object already there (someone else made it meanwhile).
+	Exists
+	// Failed: the write failed; Outcome.Err says why.
+	Failed
+)
+
+// Outcome is the result of one write.
+type Outcome struct {
+	Result Result
+	Err    error
+}
+
+// Writer writes under a strategy. The zero value writes for real.
 type Writer struct {
 	Strategy Strategy
+	// Wait waits between retries; nil waits on a real timer. Tests inject their own.
+	Wait func(ctx context.Context, d time.Duration) error
 }
 
-// DryRun reports whether nothing is stored.
-func (w Writer) DryRun() bool { return w.Strategy != None }
+// DryRun names the dry run for reports: "" when writes are stored, else "client" or "server".
+func (w Writer) DryRun() string {
+	if w.Strategy == None {
+		return ""
+	}
+	return w.Strategy.String()
+}
 
-// Create creates obj unless the strategy is client. A transient failure is retried up to Retries
-// times with backoff; after an ambiguous one (a timeout or a broken connection: the server may have
-// stored the object) the object is looked up first and, when it is there, the write counts as done,
-// so a retry never writes twice. Names are fixed, so a duplicate could only surface as AlreadyExists.
-func (w Writer) Create(ctx context.Context, c *cluster.Client, r cluster.Resource, obj map[string]any) error {
-	if w.Strategy == Client {
-		return nil
+// Option modifies one write.
+type Option int
+
+// InPendingNamespace says the object's namespace was only dry-run created in this run: a server dry
+// run cannot see such a namespace, so the write is reported Pending instead of being sent.
+const InPendingNamespace Option = 1
+
+// Create creates obj. A transient failure is retried up to Retries times with backoff; after an
+// ambiguous one (a timeout or a broken connection: the server may have stored the object) the object
+// is looked up first and, when it is there, the write counts as done, so a retry never writes twice.
+// Names are fixed, so a duplicate could only surface as AlreadyExists, which is the Exists outcome.
+func (w Writer) Create(ctx context.Context, c *cluster.Client, r cluster.Resource, obj map[string]any, opts ...Option) Outcome {
+	switch {
+	case w.Strategy == Client:
+		return Outcome{Result: WouldStore}
+	case w.Strategy == Server && has(opts, InPendingNamespace):
+		return Outcome{Result: Pending}
 	}
 	u := &unstructured.Unstructured{Object: obj}
-	for attempt := 0; ; attempt++ {
+	err := w.retry(ctx, func() (bool, error) {
 		_, err := c.Create(ctx, r, u, w.Strategy == Server)
-		if err == nil || !retryable(err) || attempt == Retries || ctx.Err() != nil {
-			return err
-		}
-		if ambiguous(err) && w.Strategy == None {
+		if err != nil && ambiguous(err) && w.Strategy == None {
 			if _, getErr := c.GetUnstructured(ctx, r, u.GetNamespace(), u.GetName()); getErr == nil {
-				return nil
+				return true, nil
 			}
 		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
-			return err
-		}
+		return false, err
+	})
+	if apierrors.IsAlreadyExists(err) {
+		return Outcome{Result: Exists}
 	}
+	return w.outcome(err)
 }
 
 // Annotate sets one annotation with a merge patch (nothing else of the object is touched). The patch
 // is idempotent, so every transient failure is simply retried.
-func (w Writer) Annotate(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace, name, key, value string) error {
+func (w Writer) Annotate(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace, name, key, value string) Outcome {
 	if w.Strategy == Client {
-		return nil
+		return Outcome{Result: WouldStore}
 	}
 	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{key: value}}})
 	if err != nil {
-		return err
+		return Outcome{Result: Failed, Err: err}
 	}
+	return w.outcome(w.retry(ctx, func() (bool, error) {
+		return false, c.MergePatch(ctx, r, namespace, name, patch, w.Strategy == Server)
+	}))
+}
+
+func (w Writer) outcome(err error) Outcome {
+	switch {
+	case err != nil:
+		return Outcome{Result: Failed, Err: err}
+	case w.Strategy == None:
+		return Outcome{Result: Stored}
+	}
+	return Outcome{Result: WouldStore}
+}
+
+// retry runs try until it succeeds, reports done, fails for good, or runs out of retries.
+func (w Writer) retry(ctx context.Context, try func() (done bool, err error)) error {
 	for attempt := 0; ; attempt++ {
-		err := c.MergePatch(ctx, r, namespace, name, patch, w.Strategy == Server)
-		if err == nil || !retryable(err) || attempt == Retries || ctx.Err() != nil {
+		done, err := try()
+		if done || err == nil || !retryable(err) || attempt == Retries || ctx.Err() != nil {
+			if done {
+				return nil
+			}
 			return err
 		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
+		if err := w.wait(ctx, backoff(attempt)); err != nil {
 			return err
 		}
 	}
+}
+
+func (w Writer) wait(ctx context.Context, d time.Duration) error {
+	if w.Wait != nil {
+		return w.Wait(ctx, d)
+	}
+	return sleep(ctx, d)
+}
+
+func has(opts []Option, o Option) bool {
+	for _, x := range opts {
+		if x == o {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package write_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -59,8 +60,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status(w, 503, "ServiceUnavailable")
 	case "403":
 		status(w, 403, "Forbidden")
+	case "409":
+		status(w, 409, "AlreadyExists")
 	case "429":
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", "0")
 		status(w, 429, "TooManyRequests")
 	case "store-and-hang":
 		f.mu.Lock()
@@ -81,7 +84,7 @@ func newClient(t *testing.T, f *fakeAPI, timeout time.Duration) *cluster.Client 
 	f.hang = make(chan struct{})
 	srv := httptest.NewServer(f)
 	t.Cleanup(func() { close(f.hang); srv.Close() })
-	c, err := cluster.New("fake", &rest.Config{Host: srv.URL, Timeout: timeout}, cluster.Limits{QPS: 1000, Burst: 1000})
+	c, err := cluster.New(cluster.RemoteID("fake"), &rest.Config{Host: srv.URL, Timeout: timeout}, cluster.Limits{QPS: 1000, Burst: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,54 +93,110 @@ func newClient(t *testing.T, f *fakeAPI, timeout time.Duration) *cluster.Client 
 
 var ns = map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "a"}}
 
+// waits records the writer's backoff waits instead of sleeping.
+type waits struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (w *waits) wait(_ context.Context, d time.Duration) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.d = append(w.d, d)
+	return nil
+}
+
 func TestCreateRetries(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		script  []string
 		posts   int
+		want    write.Result
 		wantErr func(error) bool
 		timeout time.Duration
-		minWait time.Duration
+		waits   []time.Duration
 	}{
-		{name: "transient 503 is retried", script: []string{"503", "503", "ok"}, posts: 3},
-		{name: "forbidden is final", script: []string{"403"}, posts: 1, wantErr: apierrors.IsForbidden},
-		{name: "retries are bounded", script: []string{"503", "503", "503", "503", "503", "503"}, posts: 1 + write.Retries, wantErr: apierrors.IsServiceUnavailable},
-		{name: "429 honours Retry-After", script: []string{"429", "ok"}, posts: 2, minWait: time.Second},
-		{name: "an ambiguous timeout is looked up, not written twice", script: []string{"store-and-hang"}, posts: 1, timeout: 300 * time.Millisecond},
+		{name: "transient 503 is retried", script: []string{"503", "503", "ok"}, posts: 3, want: write.Stored,
+			waits: []time.Duration{200 * time.Millisecond, 800 * time.Millisecond}},
+		{name: "forbidden is final", script: []string{"403"}, posts: 1, want: write.Failed, wantErr: apierrors.IsForbidden},
+		{name: "retries are bounded", script: []string{"503", "503", "503", "503", "503", "503"}, posts: 1 + write.Retries, want: write.Failed,
+			wantErr: apierrors.IsServiceUnavailable, waits: []time.Duration{200 * time.Millisecond, 800 * time.Millisecond, 3200 * time.Millisecond}},
+		// client-go itself waits as Retry-After says (0 here) and retries; the writer adds no wait.
+		{name: "429 with Retry-After is retried by client-go", script: []string{"429", "ok"}, posts: 2, want: write.Stored},
+		{name: "an ambiguous timeout is looked up, not written twice", script: []string{"store-and-hang"}, posts: 1, want: write.Stored, timeout: 300 * time.Millisecond},
+		{name: "AlreadyExists is the Exists outcome", script: []string{"409"}, posts: 1, want: write.Exists},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeAPI{script: tc.script}
 			c := newClient(t, f, tc.timeout)
-			start := time.Now()
-			err := write.Writer{Strategy: write.None}.Create(context.Background(), c, cluster.Namespaces, ns)
+			var w waits
+			out := write.Writer{Strategy: write.None, Wait: w.wait}.Create(context.Background(), c, cluster.Namespaces, ns)
 			switch {
-			case tc.wantErr == nil && err != nil:
-				t.Fatalf("unexpected error %v", err)
-			case tc.wantErr != nil && !tc.wantErr(err):
-				t.Fatalf("error %v is not the expected kind", err)
+			case out.Result != tc.want:
+				t.Fatalf("result %v (err %v), want %v", out.Result, out.Err, tc.want)
+			case tc.wantErr == nil && out.Err != nil:
+				t.Fatalf("unexpected error %v", out.Err)
+			case tc.wantErr != nil && !tc.wantErr(out.Err):
+				t.Fatalf("error %v is not the expected kind", out.Err)
 			}
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			if f.posts != tc.posts {
 				t.Errorf("%d creates sent, want %d", f.posts, tc.posts)
 			}
-			if d := time.Since(start); d < tc.minWait {
-				t.Errorf("returned after %s, Retry-After asked for %s", d, tc.minWait)
+			if fmt.Sprint(w.d) != fmt.Sprint(tc.waits) {
+				t.Errorf("waits %v, want %v", w.d, tc.waits)
 			}
 		})
 	}
 }
 
-func TestClientDryRunSendsNothing(t *testing.T) {
+func TestDryRunOutcomes(t *testing.T) {
 	f := &fakeAPI{}
 	c := newClient(t, f, 0)
-	if err := (write.Writer{Strategy: write.Client}).Create(context.Background(), c, cluster.Namespaces, ns); err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	client := write.Writer{Strategy: write.Client}
+	if out := client.Create(ctx, c, cluster.Namespaces, ns); out.Result != write.WouldStore {
+		t.Errorf("client create: %+v", out)
 	}
-	if err := (write.Writer{Strategy: write.Client}).Annotate(context.Background(), c, cluster.Namespaces, "", "a", "k", "v"); err != nil {
-		t.Fatal(err)
+	if out := client.Annotate(ctx, c, cluster.Namespaces, "", "a", "k", "v"); out.Result != write.WouldStore {
+		t.Errorf("client annotate: %+v", out)
+	}
+	if out := client.Create(ctx, c, cluster.PVCs, ns, write.InPendingNamespace); out.Result != write.WouldStore {
+		t.Errorf("client create in a pending namespace: %+v", out)
 	}
 	if f.posts != 0 {
 		t.Errorf("client dry-run sent %d writes", f.posts)
+	}
+	server := write.Writer{Strategy: write.Server}
+	if out := server.Create(ctx, c, cluster.PVCs, ns, write.InPendingNamespace); out.Result != write.Pending {
+		t.Errorf("server create in a pending namespace: %+v", out)
+	}
+	if f.posts != 0 {
+		t.Errorf("a write into a pending namespace was sent")
+	}
+	if out := server.Create(ctx, c, cluster.Namespaces, ns); out.Result != write.WouldStore || f.posts != 1 {
+		t.Errorf("server create: %+v, %d sent", out, f.posts)
+	}
+	if client.DryRun() != "client" || server.DryRun() != "server" || (write.Writer{}).DryRun() != "" {
+		t.Errorf("DryRun names: %q %q %q", client.DryRun(), server.DryRun(), write.Writer{}.DryRun())
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		want       write.Strategy
+		deprecated bool
+		ok         bool
+	}{
+		{"none", write.None, false, true}, {"", write.None, false, true}, {"client", write.Client, false, true},
+		{"server", write.Server, false, true}, {"true", write.Client, true, true}, {"false", write.None, true, true},
+		{"maybe", write.None, false, false},
+	} {
+		st, dep, ok := write.Parse(tc.in)
+		if st != tc.want || dep != tc.deprecated || ok != tc.ok {
+			t.Errorf("Parse(%q) = %v %v %v", tc.in, st, dep, ok)
+		}
 	}
 }

@@ -1,0 +1,184 @@
+// Package clustertest builds cluster clients over client-go's dynamic fake, for unit tests of the
+// packages that read and write clusters. The fake knows every resource of package cluster, honours
+// dryRun=All on creates and patches (nothing is stored, as on a real server), and records every
+// request, so tests can count reads and writes.
+package clustertest
+
+import (
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	clienttesting "k8s.io/client-go/testing"
+	"sigs.k8s.io/yaml"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+)
+
+// Version is the server version fake clusters report.
+const Version = "v1.37.2"
+
+// Resources are every resource a fake cluster serves.
+var Resources = []cluster.Resource{
+	cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.ConfigMaps, cluster.StorageClasses, cluster.StorageProfiles,
+	cluster.VirtualMachines, cluster.VirtualMachineInstances, cluster.Machines, cluster.KubevirtConfigs, cluster.MachineClasses,
+	cluster.NetworkNamespaces, cluster.NetworkConfigurations, cluster.NetworkAttachmentDefinitions, cluster.Events,
+}
+
+// Cluster is a fake cluster and its client.
+type Cluster struct {
+	*cluster.Client
+	Fake *dynamicfake.FakeDynamicClient
+}
+
+// New starts a fake cluster holding objs, given as YAML documents or *unstructured.Unstructured.
+func New(id cluster.ID, objs ...any) *Cluster {
+	kinds := map[schema.GroupVersionResource]string{}
+	for _, r := range Resources {
+		kinds[r.GVR] = r.Kind + "List"
+	}
+	var seed []runtime.Object
+	for _, o := range objs {
+		seed = append(seed, Object(o))
+	}
+	f := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), kinds, seed...)
+	f.PrependReactor("create", "*", dryRunCreate(f))
+	f.PrependReactor("patch", "*", dryRunPatch(f))
+	return &Cluster{Client: cluster.NewFromDynamic(id, f, Version), Fake: f}
+}
+
+// Object turns a YAML document or an *unstructured.Unstructured into an object.
+func Object(o any) *unstructured.Unstructured {
+	switch v := o.(type) {
+	case *unstructured.Unstructured:
+		return v
+	case string:
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(v), &u.Object); err != nil {
+			panic(fmt.Sprintf("clustertest: %v\n%s", err, v))
+		}
+		return u
+	}
+	panic(fmt.Sprintf("clustertest: cannot make an object of %T", o))
+}
+
+func dryRunCreate(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
+	return func(action clienttesting.Action) (bool, runtime.Object, error) {
+		ca, ok := action.(clienttesting.CreateActionImpl)
+		if !ok || len(ca.CreateOptions.DryRun) == 0 {
+			return false, nil, nil
+		}
+		m, err := metaOf(ca.Object)
+		if err != nil {
+			return true, nil, err
+		}
+		if _, err := f.Tracker().Get(ca.Resource, ca.Namespace, m.GetName()); err == nil {
+			return true, nil, apierrors.NewAlreadyExists(ca.Resource.GroupResource(), m.GetName())
+		}
+		return true, ca.Object, nil
+	}
+}
+
+func dryRunPatch(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
+	return func(action clienttesting.Action) (bool, runtime.Object, error) {
+		pa, ok := action.(clienttesting.PatchActionImpl)
+		if !ok || len(pa.PatchOptions.DryRun) == 0 {
+			return false, nil, nil
+		}
+		obj, err := f.Tracker().Get(pa.Resource, pa.Namespace, pa.Name)
+		return true, obj, err
+	}
+}
+
+func metaOf(o runtime.Object) (metav1.Object, error) {
+	u, ok := o.(*unstructured.Unstructured)
+	if !ok {
+		return nil, fmt.Errorf("clustertest: %T is not unstructured", o)
+	}
+	return u, nil
+}
+
+// Requests summarises the recorded requests as "verb resource" counts, e.g. "list namespaces": 1.
+func (c *Cluster) Requests() map[string]int {
+	out := map[string]int{}
+	for _, a := range c.Fake.Actions() {
+		out[a.GetVerb()+" "+a.GetResource().Resource]++
+	}
+	return out
+}
+
+// Writes counts the recorded writes.
+func (c *Cluster) Writes() int {
+	n := 0
+	for _, a := range c.Fake.Actions() {
+		switch a.GetVerb() {
+		case "create", "update", "patch", "delete", "delete-collection":
+			n++
+		}
+	}
+	return n
+}
+
+// Reset forgets the recorded requests.
+func (c *Cluster) Reset() { c.Fake.ClearActions() }
+
+// Get reads an object from the fake's store, or nil.
+func (c *Cluster) Get(r cluster.Resource, namespace, name string) *unstructured.Unstructured {
+	o, err := c.Fake.Tracker().Get(r.GVR, namespace, name)
+	if err != nil {
+		return nil
+	}
+	u, _ := o.(*unstructured.Unstructured)
+	return u
+}
+
+// Fail makes every request of a verb ("create", "get", "list", "patch", "delete") on a resource
+// ("namespaces"; "*" for all) fail with err, for names that start with prefix ("" for all).
+func (c *Cluster) Fail(verb, resource, prefix string, err error) {
+	c.Fake.PrependReactor(verb, resource, func(action clienttesting.Action) (bool, runtime.Object, error) {
+		name := ""
+		switch a := action.(type) {
+		case clienttesting.GetAction:
+			name = a.GetName()
+		case clienttesting.CreateActionImpl:
+			if m, e := metaOf(a.Object); e == nil {
+				name = m.GetName()
+			}
+		case clienttesting.PatchAction:
+			name = a.GetName()
+		case clienttesting.DeleteAction:
+			name = a.GetName()
+		}
+		if strings.HasPrefix(name, prefix) {
+			return true, nil, err
+		}
+		return false, nil, nil
+	})
+}
+
+// Created lists, in order, "resource/name" of every create the cluster received, dry runs marked
+// with a "dry-run " prefix.
+func (c *Cluster) Created() []string {
+	var out []string
+	for _, a := range c.Fake.Actions() {
+		ca, ok := a.(clienttesting.CreateActionImpl)
+		if !ok {
+			continue
+		}
+		m, err := metaOf(ca.Object)
+		if err != nil {
+			continue
+		}
+		prefix := ""
+		if len(ca.CreateOptions.DryRun) > 0 {
+			prefix = "dry-run "
+		}
+		out = append(out, prefix+ca.Resource.Resource+"/"+m.GetName())
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
+)
+
+// DryRunFlag is kubectl's --dry-run: none, client or server; bare --dry-run and the boolean values
+// are accepted with kubectl's deprecation warning.
+type DryRunFlag struct {
+	Value    string
+	strategy write.Strategy
+}
+
+// dryRunUnchanged is what a bare --dry-run sets, as in kubectl.
+const dryRunUnchanged = "unchanged"
+
+// AddFlag registers --dry-run.
+func (f *DryRunFlag) AddFlag(fs *pflag.FlagSet) {
+	if f.Value == "" {
+		f.Value = "none"
+	}
+	fs.StringVar(&f.Value, "dry-run", f.Value, `"none", "client" (write nothing anywhere) or "server" (send every write with dryRun=All)`)
+	fs.Lookup("dry-run").NoOptDefVal = dryRunUnchanged
+}
+
+// Complete parses the value; a deprecated spelling prints kubectl's warning on warn.
+func (f *DryRunFlag) Complete(c *cobra.Command) error {
+	switch f.Value {
+	case dryRunUnchanged:
+		fmt.Fprintln(c.ErrOrStderr(), "warning: --dry-run is deprecated and can be replaced with --dry-run=client.")
+		f.strategy = write.Client
+		return nil
+	}
+	st, deprecated, ok := write.Parse(f.Value)
+	if !ok {
+		return newUsageError(c, fmt.Errorf(`invalid --dry-run %q (use "none", "client" or "server")`, f.Value))
+	}
+	if deprecated {
+		fmt.Fprintf(c.ErrOrStderr(), "warning: --dry-run=%s is deprecated (boolean value) and can be replaced with --dry-run=%s.\n", f.Value, st)
+	}
+	f.strategy = st
+	return nil
+}
+
+// Writer is the write seam for the parsed strategy.
+func (f *DryRunFlag) Writer() write.Writer { return write.Writer{Strategy: f.strategy} }
+
+// Stores reports whether the run stores what it writes (no dry run).
+func (f *DryRunFlag) Stores() bool { return f.strategy == write.None }
+
+// OutputFlag is -o with the formats a command accepts.
+type OutputFlag struct {
+	Value   string
+	Allowed []string
+	Help    string
+}
+
+// AddFlag registers -o/--output.
+func (f *OutputFlag) AddFlag(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.Value, "output", "o", f.Value, f.Help)
+}
+
+// Validate refuses a format the command does not print.
+func (f *OutputFlag) Validate(c *cobra.Command) error {
+	if f.Value == "" || slices.Contains(f.Allowed, f.Value) {
+		return nil
+	}
+	return newUsageError(c, fmt.Errorf("invalid --output %q (use %s)", f.Value, orList(f.Allowed)))
+}
+
+// orList is "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// managedByLabel parses KEY=VALUE.
+func managedByLabel(c *cobra.Command, s string) (string, string, error) {
+	key, value, ok := strings.Cut(s, "=")
+	if !ok || key == "" || value == "" {
+		return "", "", newUsageError(c, fmt.Errorf("invalid --managed-by-label %q (use KEY=VALUE)", s))
+	}
+	return key, value, nil
+}

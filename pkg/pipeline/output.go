@@ -1,0 +1,45 @@
+package pipeline
+
+import (
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+)
+
+// Objects is what -o prints: the objects the plans create (or would create), in plan order: the
+// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine. Objects
+// that exist already, and objects the duplicate guard held back, are left out, so that applying the
+// List never changes an existing object nor makes a second VM for a Machine. Secret-like values are
+// masked (see docs/security.md).
+func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
+	for _, pl := range plans {
+		if pl.Err != nil || pl.SkipReason != "" {
+			continue
+		}
+		for _, it := range pl.Items {
+			switch a, _ := it.Final(); a {
+			case Created, WouldCreate, NamespacePending:
+				objects = append(objects, diff.Mask(it.Desired))
+				refs = append(refs, it.Ref())
+			}
+		}
+	}
+	return objects, refs
+}
+
+// Diffs are the diffs of the plans as planned: every object that would be written, and every
+// object that differs from what create would write. Existing namespaces are never touched, so they
+// never show.
+func Diffs(plans []*Plan) []diff.Pair {
+	var out []diff.Pair
+	for _, pl := range plans {
+		if pl.Err != nil || pl.SkipReason != "" {
+			continue
+		}
+		for _, it := range pl.Items {
+			switch it.Action {
+			case WouldAnnotate, WouldCreate, Differs:
+				out = append(out, diff.Pair{Name: it.Cluster.Name + "/" + it.Ref(), Desired: it.Desired, Live: it.Live})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,88 @@
+// Package source reads the Machines a command works on: from files, folders and standard input
+// (through package manifest), by name from the supervisor, or by listing the supervisor.
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/manifest"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+)
+
+// Request says where the Machines come from: Files, else Names, in Namespace.
+type Request struct {
+	// Files are -f arguments: files, folders or "-" for Stdin.
+	Files []string
+	Stdin io.Reader
+	// Names are Machines on the supervisor.
+	Names []string
+	// Namespace is the namespace of named Machines, and of file Machines that name none.
+	Namespace string
+	// ExplicitNamespace is true when -n was given: a file Machine in another namespace is refused.
+	ExplicitNamespace bool
+}
+
+// Load reads the Machines of a request. Machines from files are decoded and checked completely
+// before anything else happens; any error refuses the whole input.
+func Load(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
+	if len(req.Files) > 0 {
+		return fromFiles(req)
+	}
+	inputs := make([]pipeline.Input, 0, len(req.Names))
+	for _, name := range req.Names {
+		var m vitistackv1alpha1.Machine
+		if err := sup.Get(ctx, cluster.Machines, req.Namespace, name, &m); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, fmt.Errorf("machine %q not found on the supervisor in namespace %q", name, req.Namespace)
+			}
+			return nil, fmt.Errorf("get machine %q: %w", req.Namespace+"/"+name, err)
+		}
+		inputs = append(inputs, pipeline.Input{Machine: &m})
+	}
+	return inputs, nil
+}
+
+func fromFiles(req Request) ([]pipeline.Input, error) {
+	ms, err := manifest.Reader{Stdin: req.Stdin}.Read(req.Files)
+	if err != nil {
+		return nil, err
+	}
+	inputs := make([]pipeline.Input, 0, len(ms))
+	for _, m := range ms {
+		switch {
+		case m.Machine.Namespace == "":
+			m.SetNamespace(req.Namespace)
+		case req.ExplicitNamespace && m.Machine.Namespace != req.Namespace:
+			return nil, fmt.Errorf("%s: the namespace of Machine %q is %q, not %q (pass --namespace=%s or remove -n)", m.Origin, m.Machine.Name, m.Machine.Namespace, req.Namespace, m.Machine.Namespace)
+		}
+		inputs = append(inputs, pipeline.Input{Machine: m.Machine, Object: m.Object, FromFile: true, Origin: m.Origin})
+	}
+	return inputs, nil
+}
+
+// List lists the Machines of a namespace ("" means all namespaces) with one paged list, keeping
+// only their metadata and provider: what resolution and grouping need, and little memory for
+// thousands of Machines.
+func List(ctx context.Context, sup *cluster.Client, namespace, selector string) ([]*vitistackv1alpha1.Machine, error) {
+	var out []*vitistackv1alpha1.Machine
+	err := sup.List(ctx, cluster.Machines, namespace, selector, func(u *unstructured.Unstructured) error {
+		provider, _, _ := unstructured.NestedString(u.Object, "spec", "provider")
+		out = append(out, &vitistackv1alpha1.Machine{
+			ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace(), Annotations: u.GetAnnotations(), Labels: u.GetLabels()},
+			Spec:       vitistackv1alpha1.MachineSpec{Provider: vitistackv1alpha1.MachineProviderType(provider)},
+		})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list machines on the supervisor: %w", err)
+	}
+	return out, nil
+}
