@@ -1,6 +1,11 @@
 package diff_test
 
 import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,5 +106,44 @@ func TestObjectProjectsAndMasks(t *testing.T) {
 	}
 	if !strings.Contains(s, "-  machineClass: large\n+  machineClass: small") {
 		t.Errorf("diff:\n%s", s)
+	}
+}
+
+func TestExternalWritesMaskedFilesInLiveAndMerged(t *testing.T) {
+	desired := map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "s"}, "data": map[string]any{"userdata": "c2VjcmV0"}}
+	live := map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "s", "uid": "u"}, "data": map[string]any{"userdata": "b2xk"}}
+	var files map[string]string
+	var out bytes.Buffer
+	e := diff.External{Command: "mydiff -u", Out: &out, Err: &out, Run: func(cmd *exec.Cmd) error {
+		files = map[string]string{}
+		if len(cmd.Args) != 4 || cmd.Args[0] != "mydiff" || cmd.Args[1] != "-u" || filepath.Base(cmd.Args[2]) != "LIVE" || filepath.Base(cmd.Args[3]) != "MERGED" {
+			t.Errorf("args %v", cmd.Args)
+		}
+		for _, dir := range cmd.Args[2:] {
+			entries, _ := os.ReadDir(dir)
+			for _, en := range entries {
+				b, _ := os.ReadFile(filepath.Join(dir, en.Name()))
+				files[filepath.Base(dir)+"/"+en.Name()] = string(b)
+			}
+		}
+		return nil
+	}}
+	if err := e.Diff([]diff.Pair{{Name: "kv-a/secret/s", Desired: desired, Live: live}, {Name: "kv-a/namespace/n", Desired: map[string]any{"kind": "Namespace"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 3 || files["LIVE/kv-a-secret-s.yaml"] == "" || files["MERGED/kv-a-namespace-n.yaml"] == "" {
+		t.Fatalf("files %v", files)
+	}
+	for name, text := range files {
+		if strings.Contains(text, "c2VjcmV0") || strings.Contains(text, "b2xk") || strings.Contains(text, "uid") {
+			t.Errorf("%s leaks a value or a server field:\n%s", name, text)
+		}
+	}
+	if err := (diff.External{Command: "  "}).Diff(nil); err == nil {
+		t.Error("an empty command ran")
+	}
+	failing := diff.External{Command: "false", Run: func(*exec.Cmd) error { return errors.New("exec: not found") }}
+	if err := failing.Diff(nil); err == nil || !strings.Contains(err.Error(), `KUBECTL_EXTERNAL_DIFF "false"`) {
+		t.Errorf("%v", err)
 	}
 }

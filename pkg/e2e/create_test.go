@@ -111,10 +111,13 @@ func versions(t *testing.T, s *suite, ns string) string {
 		if p.plane != "supervisor" {
 			plane = s.env.Remote(p.plane)
 		}
-		_ = s.client(t, plane).List(t.Context(), p.r, p.namespace, "", func(u *unstructured.Unstructured) error {
+		err := s.client(t, plane).List(t.Context(), p.r, p.namespace, "", func(u *unstructured.Unstructured) error {
 			b.WriteString(u.GetName() + "@" + u.GetResourceVersion() + " ")
 			return nil
 		})
+		if err != nil {
+			t.Fatalf("list %s on %s: %v", p.r.GVR.Resource, p.plane, err)
+		}
 	}
 	nsObj := s.get(t, s.env.Remote(remoteA), cluster.Namespaces, "", ns)
 	if nsObj != nil {

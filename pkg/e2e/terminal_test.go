@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,12 +10,25 @@ import (
 )
 
 // onTerminal runs "kubectl vitimachine ARGS..." with stdout and stderr on a pseudo-terminal (through
-// util-linux script) and returns what the terminal showed.
+// util-linux script), fails the test unless it exits 0, and returns what the terminal showed.
 func (s *suite) onTerminal(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	screen, code := s.onTerminalExit(t, env, args...)
+	if code != 0 {
+		t.Fatalf("on a terminal, %v exited %d:\n%s", args, code, screen)
+	}
+	return screen
+}
+
+// onTerminalExit is onTerminal that returns the exit status instead of checking it.
+func (s *suite) onTerminalExit(t *testing.T, env []string, args ...string) (string, int) {
 	t.Helper()
 	script, err := exec.LookPath("script")
 	if err != nil {
-		t.Skip("no script(1) for a pseudo-terminal")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no script(1) (util-linux) for a pseudo-terminal")
+		}
+		t.Skip("no script(1) (util-linux) for a pseudo-terminal")
 	}
 	line := filepath.Join(s.assets, "kubectl") + " vitimachine " + strings.Join(args, " ")
 	cmd := exec.Command(script, "-qec", line, "/dev/null")
@@ -22,8 +36,15 @@ func (s *suite) onTerminal(t *testing.T, env []string, args ...string) string {
 		"PATH=" + s.bin + string(os.PathListSeparator) + s.assets + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + s.dir, "KUBECONFIG=" + s.env.Supervisor.KubeconfigPath, "TERM=xterm",
 	}, env...)
-	out, _ := cmd.CombinedOutput()
-	return string(out)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	case err != nil:
+		t.Fatalf("script: %v", err)
+	}
+	return string(out), 0
 }
 
 func TestColourAndProgressOnATerminalOnly(t *testing.T) {
@@ -38,7 +59,12 @@ func TestColourAndProgressOnATerminalOnly(t *testing.T) {
 	if screen := s.onTerminal(t, []string{"NO_COLOR=1"}, "create", "-f", file, "--dry-run=client", "--diff"); strings.Contains(screen, "\x1b[") {
 		t.Errorf("NO_COLOR ignored:\n%q", screen)
 	}
-	if screen := s.onTerminal(t, nil, "create", "-f", file, "--dry-run=client", "-o", "json", "--color=always"); strings.Contains(screen[:strings.Index(screen, "MACHINE")], "\x1b[") {
+	screen = s.onTerminal(t, nil, "create", "-f", file, "--dry-run=client", "-o", "json", "--color=always")
+	report := strings.Index(screen, "MACHINE")
+	if report < 0 {
+		t.Fatalf("no report on the terminal:\n%q", screen)
+	}
+	if strings.Contains(screen[:report], "\x1b[") {
 		t.Errorf("colour in -o json:\n%q", screen)
 	}
 	r := mustSucceed(t, s.plugin(t, "create", "-f", file, "--dry-run=client", "--diff"))

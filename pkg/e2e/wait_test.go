@@ -57,6 +57,9 @@ func TestWaitTimesOutWithTheLastStatus(t *testing.T) {
 	if strings.Contains(r.stderr, "waiting:") {
 		t.Errorf("progress printed although stderr is not a terminal:\n%s", r.stderr)
 	}
-	screen := s.onTerminal(t, nil, "create", "-n", ns, "stuck", "--wait", "--timeout", "2s")
+	screen, code := s.onTerminalExit(t, nil, "create", "-n", ns, "stuck", "--wait", "--timeout", "2s")
+	if code != 2 {
+		t.Errorf("on a terminal, --wait that times out exited %d, want 2", code)
+	}
 	mustContain(t, "terminal", screen, "waiting: virtualmachine.kubevirt.io/vm-stuck is Provisioning")
 }

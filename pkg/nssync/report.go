@@ -1,6 +1,10 @@
 package nssync
 
-import "github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+import (
+	"encoding/json"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+)
 
 // NamespaceResult is one namespace on one cluster and the Machines that need it.
 type NamespaceResult struct {
@@ -38,8 +42,9 @@ type Summary struct {
 
 // Report is the whole result of a run: the structured form of the table.
 type Report struct {
-	// DryRun is "" when writes were stored, else "client" or "server".
-	DryRun     string            `json:"dryRun,omitempty"`
+	// DryRun is "" when writes were stored, else "client" or "server"; the JSON form says "none"
+	// for "", as kubectl's --dry-run does.
+	DryRun     string            `json:"-"`
 	Namespaces []NamespaceResult `json:"namespaces"`
 	// OrphansChecked is false when Machines were filtered (-n, -l): orphans cannot be told then.
 	OrphansChecked bool           `json:"orphansChecked"`
@@ -64,4 +69,17 @@ func (r *Report) count() {
 	}
 	r.Summary = Summary{Created: ps.Created, Exists: ps.Unchanged, Terminating: ps.Terminating,
 		Failed: ps.Failed + len(r.Unresolved), Skipped: len(r.Skipped), Orphans: len(r.Orphans)}
+}
+
+// MarshalJSON writes the report with "dryRun" first: "none", "client" or "server".
+func (r Report) MarshalJSON() ([]byte, error) {
+	type fields Report
+	mode := r.DryRun
+	if mode == "" {
+		mode = "none"
+	}
+	return json.Marshal(struct {
+		DryRun string `json:"dryRun"`
+		fields
+	}{mode, fields(r)})
 }

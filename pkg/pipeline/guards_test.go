@@ -288,7 +288,7 @@ status:
 }
 
 func vmField(vm map[string]any, path ...string) any {
-	var cur any = vm["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["domain"]
+	cur := any(vm["spec"]).(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["domain"]
 	for _, p := range path {
 		cur = cur.(map[string]any)[p]
 	}

@@ -9,7 +9,6 @@ import (
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
@@ -136,8 +135,4 @@ func TestCreatesNamespaceThenPVCsThenVMOnTheResolvedCluster(t *testing.T) {
 	if n := w.Remotes["kv-a"].Writes() + w.Supervisor.Writes(); n != 0 {
 		t.Errorf("re-run made %d writes", n)
 	}
-}
-
-func annotatedMachine(ns, name, config string) *unstructured.Unstructured {
-	return clustertest.Object(fmt.Sprintf("apiVersion: vitistack.io/v1alpha1\nkind: Machine\nmetadata:\n  name: %s\n  namespace: %s\n  annotations:\n    vitistack.io/kubevirt-config: %s\nspec:\n  provider: kubevirt\n", name, ns, config))
 }

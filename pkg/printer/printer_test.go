@@ -2,12 +2,21 @@ package printer_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
+	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 )
 
 func TestReportPlainAndColoured(t *testing.T) {
@@ -78,5 +87,89 @@ func TestNSSyncTable(t *testing.T) {
 		"1 created, 0 exist, 1 failed, 1 orphaned\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestDiffColours(t *testing.T) {
+	u, err := diff.Object("kv-a/namespace/x", map[string]any{"kind": "Namespace", "metadata": map[string]any{"name": "x"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain, col bytes.Buffer
+	if err := printer.Diff(&plain, u, printer.NewPalette(false)); err != nil {
+		t.Fatal(err)
+	}
+	if plain.String() != u.String() {
+		t.Errorf("plain diff differs from the unified text:\n%s", plain.String())
+	}
+	_ = printer.Diff(&col, u, printer.NewPalette(true))
+	for _, want := range []string{"\x1b[1m--- live/kv-a/namespace/x", "\x1b[36m@@", "\x1b[32m+kind: Namespace"} {
+		if !strings.Contains(col.String(), want) {
+			t.Errorf("coloured diff lacks %q:\n%q", want, col.String())
+		}
+	}
+}
+
+func TestRowsFromPlans(t *testing.T) {
+	ns := &pipeline.Item{Cluster: cluster.RemoteID("kv-a"), Resource: cluster.Namespaces, Name: "team", Action: pipeline.WouldCreate, Result: pipeline.Created}
+	plans := []*pipeline.Plan{
+		{Input: pipeline.Input{Machine: machine("team", "web")}, Target: target.Target{Cluster: cluster.NewFromDynamic(cluster.RemoteID("kv-a"), nil, "")}, Items: []*pipeline.Item{ns}},
+		{Input: pipeline.Input{Machine: machine("team", "bad")}, Err: errors.New("boom")},
+		{Input: pipeline.Input{Machine: machine("team", "px")}, SkipReason: "spec.provider is \"proxmox\", not kubevirt"},
+	}
+	got := printer.Rows(plans)
+	want := []printer.Row{
+		{Machine: "team/web", Cluster: "kv-a", Object: "namespace/team", Action: pipeline.Created},
+		{Machine: "team/bad", Cluster: "<none>", Object: "machine.vitistack.io/bad", Action: pipeline.Failed, Message: "boom"},
+		{Machine: "team/px", Cluster: "<none>", Object: "machine.vitistack.io/px", Action: pipeline.Skipped, Message: "spec.provider is \"proxmox\", not kubevirt"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows\n%v\nwant\n%v", got, want)
+	}
+}
+
+func machine(ns, name string) *vitistackv1alpha1.Machine {
+	return &vitistackv1alpha1.Machine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+}
+
+func TestNSSyncDryRunAndStructured(t *testing.T) {
+	r := &nssync.Report{DryRun: "client",
+		Namespaces: []nssync.NamespaceResult{{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1"}, Action: pipeline.WouldCreate}},
+		Unresolved: []nssync.MachineIssue{{Machine: "b/m2", Message: "no KubevirtConfig"}},
+		Skipped:    []nssync.MachineIssue{{Machine: "c/m3", Message: "spec.provider is \"proxmox\", not kubevirt"}},
+		Annotated:  []nssync.MachineIssue{{Machine: "a/m1", Message: "vitistack.io/kubevirt-config=kv-1 (chosen by only KubevirtConfig)"}},
+		Summary:    nssync.Summary{Created: 1, Failed: 1, Skipped: 1},
+	}
+	var b bytes.Buffer
+	if err := printer.NSSync(&b, r, printer.NewPalette(false)); err != nil {
+		t.Fatal(err)
+	}
+	want := "CLUSTER  NAMESPACE  MACHINES  ACTION\n" +
+		"kv-1     a          m1        would create\n" +
+		"<none>   b          m2        error: no KubevirtConfig\n" +
+		"skipped machine c/m3: spec.provider is \"proxmox\", not kubevirt\n" +
+		"would record on machine a/m1: vitistack.io/kubevirt-config=kv-1 (chosen by only KubevirtConfig)\n" +
+		"1 to create, 0 exist, 1 skipped, 1 failed, orphans not checked (Machines filtered by -n or -l) (dry run: client)\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := printer.NSSyncStructured(&b, "json", r); err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back["dryRun"] != "client" || back["summary"].(map[string]any)["created"] != 1.0 {
+		t.Errorf("json %v: %s", err, b.String())
+	}
+	b.Reset()
+	r.DryRun = ""
+	_ = printer.NSSyncStructured(&b, "json", r)
+	if !strings.HasPrefix(b.String(), "{\n    \"dryRun\": \"none\",\n    \"namespaces\"") {
+		t.Errorf("a real run's JSON:\n%s", b.String())
+	}
+	b.Reset()
+	_ = printer.List(&b, "json", []map[string]any{{"kind": "Namespace"}}, nil)
+	if !strings.Contains(b.String(), "\"kind\": \"List\"") || !strings.HasSuffix(b.String(), "}\n") {
+		t.Errorf("json list %q", b.String())
 	}
 }

@@ -1,8 +1,9 @@
 // Package version holds the build stamp of the plugin binary.
 //
 // The three values are set at link time with -ldflags "-X ..." by the Makefile and the release
-// build; they are the only package-level variables in the project, because the linker can only
-// stamp variables.
+// build. They are variables because the linker can only stamp variables, and the only ones in the
+// project that anything assigns: the other package-level variables are read-only tables (resources,
+// label keys, statuses) that nothing changes after start-up.
 package version
 
 import "runtime"

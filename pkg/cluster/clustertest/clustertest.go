@@ -143,15 +143,11 @@ func (c *Cluster) Fail(verb, resource, prefix string, err error) {
 	c.Fake.PrependReactor(verb, resource, func(action clienttesting.Action) (bool, runtime.Object, error) {
 		name := ""
 		switch a := action.(type) {
-		case clienttesting.GetAction:
-			name = a.GetName()
 		case clienttesting.CreateActionImpl:
 			if m, e := metaOf(a.Object); e == nil {
 				name = m.GetName()
 			}
-		case clienttesting.PatchAction:
-			name = a.GetName()
-		case clienttesting.DeleteAction:
+		case interface{ GetName() string }: // get, patch, delete
 			name = a.GetName()
 		}
 		if strings.HasPrefix(name, prefix) {
