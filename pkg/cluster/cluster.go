@@ -5,7 +5,7 @@
 // A cluster is identified by an ID, a comparable value of its role and its name. Names are for
 // display only: code that must tell the supervisor from a remote compares roles or IDs, never names.
 //
-// The write methods (Create, MergePatch) exist for package write, the one write seam; no other
+// The write methods (Create, MergePatch, Update, Delete) exist for package write, the one write seam; no other
 // package of the plugin calls them (hack/verify-imports.sh checks it).
 package cluster
 
@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
@@ -166,6 +167,37 @@ func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name str
 	}
 	_, err := c.resource(r, namespace).Patch(ctx, name, "application/merge-patch+json", patch, opts)
 	return err
+}
+
+// Update replaces an object; its metadata.resourceVersion makes the server refuse the write (409
+// Conflict) when the object changed since it was read. Only package write calls it.
+func (c *Client) Update(ctx context.Context, r Resource, obj map[string]any, dryRun bool) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{Object: obj}
+	opts := metav1.UpdateOptions{FieldValidation: "Strict", FieldManager: FieldManager}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	return c.resource(r, u.GetNamespace()).Update(ctx, u, opts)
+}
+
+// Delete deletes one object. A non-empty uid or resourceVersion is a precondition: the server
+// refuses (409 Conflict) to delete an object that is not the one that was read. Only package write
+// calls it.
+func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string, uid types.UID, resourceVersion string, dryRun bool) error {
+	opts := metav1.DeleteOptions{}
+	if uid != "" || resourceVersion != "" {
+		opts.Preconditions = &metav1.Preconditions{}
+		if uid != "" {
+			opts.Preconditions.UID = &uid
+		}
+		if resourceVersion != "" {
+			opts.Preconditions.ResourceVersion = &resourceVersion
+		}
+	}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	return c.resource(r, namespace).Delete(ctx, name, opts)
 }
 
 // Watch watches one object by name.

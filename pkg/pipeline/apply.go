@@ -37,6 +37,13 @@ func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ..
 		}
 		out = a.Writer.Annotate(ctx, c, it.Resource, it.Namespace, it.Name, key, value)
 		done, dry = Annotated, WouldAnnotate
+	case UpdateObject:
+		out = a.Writer.Update(ctx, c, it.Resource, it.Desired)
+		done, dry = Updated, WouldUpdate
+	case DeleteObject:
+		live := unstructured.Unstructured{Object: it.Live}
+		out = a.Writer.Delete(ctx, c, it.Resource, it.Namespace, it.Name, write.Preconditions{UID: live.GetUID(), ResourceVersion: live.GetResourceVersion()})
+		done, dry = Deleted, WouldDelete
 	default:
 		return write.Outcome{Result: write.Stored}
 	}
@@ -50,6 +57,10 @@ func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ..
 	case write.Exists:
 		// Another run or the operator got there first: the object exists, which is all we want.
 		it.settle(Unchanged, "created meanwhile by someone else")
+	case write.Gone:
+		it.settle(NotFound, "deleted meanwhile by someone else")
+	case write.Changed:
+		it.settle(Failed, fmt.Sprintf("cluster %s: %s: changed since it was read; nothing written (run again to see it as it is now)", it.Cluster, it.Ref()))
 	case write.Failed:
 		err := out.Err
 		if it.Resource == cluster.Machines && it.Write == CreateObject && apierrors.IsNotFound(err) {

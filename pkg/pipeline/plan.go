@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -127,21 +128,41 @@ func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
 		return err
 	}
 	pl.Target = t
+	objs, err := p.Render(ctx, m, t)
+	if err != nil {
+		var re *renderError
+		if errors.As(err, &re) {
+			return fmt.Errorf("machine %q (%s): %w", pl.Key(), pl.originOr("supervisor"), re.err)
+		}
+		return err
+	}
+	return p.planObjects(ctx, pl, objs)
+}
+
+// renderError is a refusal of render: the Machine itself is wrong.
+type renderError struct{ err error }
+
+func (e *renderError) Error() string { return e.err.Error() }
+
+// Render reads what rendering a Machine for its target needs (its MachineClass, the cluster's
+// storage facts; each once per run) and renders its remote objects. status uses it to tell whether a
+// live VM still is what create would make.
+func (p *Pipeline) Render(ctx context.Context, m *vitistackv1alpha1.Machine, t target.Target) (render.Objects, error) {
 	class, err := p.machineClass(ctx, m)
 	if err != nil {
-		return err
+		return render.Objects{}, err
 	}
 	opts := p.Options.Render
 	facts, err := p.storageFacts(ctx, t.Cluster)
 	if err != nil {
-		return err
+		return render.Objects{}, err
 	}
 	opts.StorageClass, opts.AccessMode = facts.class, facts.accessMode
 	objs, err := render.Render(render.Input{Machine: m, Class: class}, opts)
 	if err != nil {
-		return fmt.Errorf("machine %q (%s): %w", pl.Key(), pl.originOr("supervisor"), err)
+		return render.Objects{}, &renderError{err}
 	}
-	return p.planObjects(ctx, pl, objs)
+	return objs, nil
 }
 
 func (pl *Plan) originOr(s string) string {

@@ -23,6 +23,14 @@ const (
 	Differs          Action = "exists (differs)"
 	Annotated        Action = "annotated"
 	WouldAnnotate    Action = "would annotate"
+	Updated          Action = "updated"
+	WouldUpdate      Action = "would update"
+	Deleted          Action = "deleted"
+	WouldDelete      Action = "would delete"
+	// NotFound: an object delete would remove is not there (deleted meanwhile, or never made).
+	NotFound Action = "not found"
+	// Kept: an object delete leaves alone (not the plugin's, another Machine's, still in use).
+	Kept Action = "kept"
 	Skipped          Action = "skipped"
 	Terminating      Action = "terminating"
 	Failed           Action = "error"
@@ -34,7 +42,7 @@ const (
 // Changes reports whether the action is (or would be) a write.
 func (a Action) Changes() bool {
 	switch a {
-	case Created, WouldCreate, NamespacePending, Annotated, WouldAnnotate:
+	case Created, WouldCreate, NamespacePending, Annotated, WouldAnnotate, Updated, WouldUpdate, Deleted, WouldDelete:
 		return true
 	}
 	return false
@@ -50,6 +58,11 @@ const (
 	CreateObject
 	// AnnotateObject sets the one annotation in Desired's metadata with a merge patch.
 	AnnotateObject
+	// UpdateObject replaces Live by Desired, which carries Live's resourceVersion: an object changed
+	// since it was read is not written.
+	UpdateObject
+	// DeleteObject deletes Live, under its uid and resourceVersion as preconditions.
+	DeleteObject
 )
 
 // Item is one object of a plan: what the pipeline wants, what is live, what the plan decided and,
@@ -90,8 +103,9 @@ func (i *Item) settle(a Action, msg string) { i.Result, i.ResultMessage = a, msg
 
 // Summary counts the outcomes of a run. DryRun is "" when writes were stored, else the dry-run mode.
 type Summary struct {
-	Created, Unchanged, Differs, Skipped, Terminating, Failed int
-	DryRun                                                    string
+	Created, Updated, Unchanged, Differs, Skipped, Terminating, Failed int
+	Deleted, NotFound, Kept                                           int
+	DryRun                                                            string
 }
 
 // Bad reports whether anything failed or cannot go on (a terminating namespace).
@@ -102,6 +116,14 @@ func (s *Summary) Add(a Action) {
 	switch a {
 	case Created, WouldCreate, NamespacePending:
 		s.Created++
+	case Updated, WouldUpdate:
+		s.Updated++
+	case Deleted, WouldDelete:
+		s.Deleted++
+	case NotFound:
+		s.NotFound++
+	case Kept:
+		s.Kept++
 	case Unchanged, Exists:
 		s.Unchanged++
 	case Differs:

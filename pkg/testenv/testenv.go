@@ -1,7 +1,8 @@
 // Package testenv starts real local control planes (kube-apiserver and etcd, through
 // controller-runtime's envtest) for the end-to-end tests and for `make demo`: one supervisor with the
-// vitistack CRDs, and remote KubeVirt clusters with the KubeVirt VirtualMachine and CDI
-// StorageProfile CRDs and a default StorageClass. Each remote is registered on the supervisor as a
+// vitistack CRDs (Machine, KubevirtConfig, MachineClass, NetworkNamespace, NetworkConfiguration), and
+// remote KubeVirt clusters with the KubeVirt VirtualMachine and VirtualMachineInstance, CDI
+// StorageProfile and Multus NetworkAttachmentDefinition CRDs and a default StorageClass. Each remote is registered on the supervisor as a
 // KubevirtConfig whose Secret holds the remote's kubeconfig, as vitistack installs do.
 //
 // The binaries come from KUBEBUILDER_ASSETS (see hack/envtest-assets.sh); nothing is downloaded.
@@ -9,10 +10,13 @@
 package testenv
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,6 +24,7 @@ import (
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
@@ -230,12 +235,23 @@ func loadCRDs(dir string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 		if err != nil {
 			return err
 		}
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.Unmarshal(b, &crd); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+		yr := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+		for {
+			doc, err := yr.Read()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			var crd apiextensionsv1.CustomResourceDefinition
+			if err := yaml.Unmarshal(doc, &crd); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if crd.Name != "" {
+				out = append(out, &crd)
+			}
 		}
-		out = append(out, &crd)
-		return nil
 	})
 	return out, err
 }

@@ -11,6 +11,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
@@ -68,6 +69,11 @@ const (
 	Pending
 	// Exists: a create found the object already there (someone else made it meanwhile).
 	Exists
+	// Gone: a delete found nothing to delete (someone else deleted it meanwhile).
+	Gone
+	// Changed: an update or delete was refused because the object is no longer the one that was
+	// read (its uid or resourceVersion changed); nothing was written.
+	Changed
 	// Failed: the write failed; Outcome.Err says why.
 	Failed
 )
@@ -140,6 +146,53 @@ func (w Writer) Annotate(ctx context.Context, c *cluster.Client, r cluster.Resou
 	return w.outcome(w.retry(ctx, func() (bool, error) {
 		return false, c.MergePatch(ctx, r, namespace, name, patch, w.Strategy == Server)
 	}))
+}
+
+// Update replaces obj, whose metadata.resourceVersion is the one read: when the object changed since,
+// nothing is written and the outcome is Changed. Transient failures are retried.
+func (w Writer) Update(ctx context.Context, c *cluster.Client, r cluster.Resource, obj map[string]any) Outcome {
+	if w.Strategy == Client {
+		return Outcome{Result: WouldStore}
+	}
+	err := w.retry(ctx, func() (bool, error) {
+		_, err := c.Update(ctx, r, obj, w.Strategy == Server)
+		return false, err
+	})
+	if apierrors.IsConflict(err) {
+		return Outcome{Result: Changed, Err: err}
+	}
+	return w.outcome(err)
+}
+
+// Preconditions say which object a delete may delete: the one with this uid and resourceVersion.
+type Preconditions struct {
+	UID             types.UID
+	ResourceVersion string
+}
+
+// Delete deletes one object under preconditions: an object replaced or changed since it was read is
+// not deleted (Changed). An object already gone is Gone. After an ambiguous failure the object is
+// looked up: when it is gone, the delete counts as done.
+func (w Writer) Delete(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace, name string, pre Preconditions) Outcome {
+	if w.Strategy == Client {
+		return Outcome{Result: WouldStore}
+	}
+	err := w.retry(ctx, func() (bool, error) {
+		err := c.Delete(ctx, r, namespace, name, pre.UID, pre.ResourceVersion, w.Strategy == Server)
+		if err != nil && ambiguous(err) && w.Strategy == None {
+			if _, getErr := c.GetUnstructured(ctx, r, namespace, name); apierrors.IsNotFound(getErr) {
+				return true, nil
+			}
+		}
+		return false, err
+	})
+	switch {
+	case apierrors.IsNotFound(err):
+		return Outcome{Result: Gone}
+	case apierrors.IsConflict(err):
+		return Outcome{Result: Changed, Err: err}
+	}
+	return w.outcome(err)
 }
 
 func (w Writer) outcome(err error) Outcome {
