@@ -30,10 +30,10 @@ const (
 	// NotFound: an object delete would remove is not there (deleted meanwhile, or never made).
 	NotFound Action = "not found"
 	// Kept: an object delete leaves alone (not the plugin's, another Machine's, still in use).
-	Kept Action = "kept"
-	Skipped          Action = "skipped"
-	Terminating      Action = "terminating"
-	Failed           Action = "error"
+	Kept        Action = "kept"
+	Skipped     Action = "skipped"
+	Terminating Action = "terminating"
+	Failed      Action = "error"
 	// Exists is Unchanged as ns-sync words it: its rows are namespaces, which are never compared,
 	// only found.
 	Exists Action = "exists"
@@ -104,8 +104,8 @@ func (i *Item) settle(a Action, msg string) { i.Result, i.ResultMessage = a, msg
 // Summary counts the outcomes of a run. DryRun is "" when writes were stored, else the dry-run mode.
 type Summary struct {
 	Created, Updated, Unchanged, Differs, Skipped, Terminating, Failed int
-	Deleted, NotFound, Kept                                           int
-	DryRun                                                            string
+	Deleted, NotFound, Kept                                            int
+	DryRun                                                             string
 }
 
 // Bad reports whether anything failed or cannot go on (a terminating namespace).
