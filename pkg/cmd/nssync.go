@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +24,6 @@ type NSSyncOptions struct {
 	Output         OutputFlag
 	Diff           bool
 	ManagedBy      string
-	ClusterTimeout time.Duration
 	Concurrency    int
 
 	syncer    *nssync.Syncer
@@ -36,7 +34,7 @@ type NSSyncOptions struct {
 func NewCmdNSSync(root *RootOptions) *cobra.Command {
 	o := &NSSyncOptions{root: root, Target: newTargetFlags(),
 		Output:    OutputFlag{Allowed: []string{"yaml", "json"}, Help: "Print the report as yaml or json"},
-		ManagedBy: vitistack.DefaultManagedByKey + "=" + vitistack.DefaultManagedByValue, ClusterTimeout: 30 * time.Second, Concurrency: 16}
+		ManagedBy: vitistack.DefaultManagedByKey + "=" + vitistack.DefaultManagedByValue, Concurrency: 16}
 	c := &cobra.Command{
 		Use:   "ns-sync",
 		Short: "Make sure every Machine's namespace exists on its remote cluster",
@@ -78,7 +76,6 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
 	o.Output.AddFlag(f)
 	f.BoolVar(&o.Diff, "diff", false, "Show the namespaces that would be created, as a diff")
 	f.StringVar(&o.ManagedBy, "managed-by-label", o.ManagedBy, "KEY=VALUE label put on created namespaces, and used to find orphans")
-	f.DurationVar(&o.ClusterTimeout, "cluster-timeout", o.ClusterTimeout, "Deadline for all the work on one remote cluster")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "Namespace creates in flight per cluster")
 	o.Target.AddFlags(f)
 	registerCompletions(c, root)
@@ -112,7 +109,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.Target.resolver(o.root, sup, "", o.ClusterTimeout, true)
+	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, true)
 	if err != nil {
 		return err
 	}
@@ -120,7 +117,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 		Supervisor: sup,
 		Resolver:   res,
 		Writer:     o.DryRun.Writer(),
-		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value}, ClusterTimeout: o.ClusterTimeout,
+		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value}, ClusterTimeout: o.Target.ClusterTimeout,
 			Concurrency: o.Concurrency, CheckOrphans: o.namespace == "" && o.Selector == ""},
 	}
 	if isTerminal(o.root.ErrOut) {

@@ -80,7 +80,7 @@ func (f *PipelineFlags) complete(c *cobra.Command, root *RootOptions, args []str
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.Target.resolver(root, sup, opts.Render.Naming, defaultSearchTimeout, false)
+	res, err := f.Target.resolver(root, sup, opts.Render.Naming, f.Target.ClusterTimeout, false)
 	if err != nil {
 		return nil, err
 	}

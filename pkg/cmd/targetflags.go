@@ -22,10 +22,15 @@ type TargetFlags struct {
 	AllowProxy       bool
 	QPS              float32
 	Burst            int
+	// ClusterTimeout bounds all the work on one remote cluster.
+	ClusterTimeout time.Duration
 }
 
+// defaultClusterTimeout is --cluster-timeout's default.
+const defaultClusterTimeout = 30 * time.Second
+
 func newTargetFlags() *TargetFlags {
-	return &TargetFlags{QPS: cluster.DefaultLimits.QPS, Burst: cluster.DefaultLimits.Burst}
+	return &TargetFlags{QPS: cluster.DefaultLimits.QPS, Burst: cluster.DefaultLimits.Burst, ClusterTimeout: defaultClusterTimeout}
 }
 
 // AddFlags registers the flags.
@@ -37,6 +42,7 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
 	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster")
 	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster")
+	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the work on one remote cluster")
 }
 
 // validate refuses combinations that would silently ignore a flag.
@@ -46,6 +52,9 @@ func (f *TargetFlags) validate() error {
 	}
 	if f.QPS <= 0 || f.Burst < 1 {
 		return fmt.Errorf("--qps must be positive and --burst at least 1")
+	}
+	if f.ClusterTimeout < 0 {
+		return fmt.Errorf("--cluster-timeout must not be negative")
 	}
 	return nil
 }
@@ -61,9 +70,6 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	}
 	return cluster.New(cluster.SupervisorID, cfg, f.limits())
 }
-
-// defaultSearchTimeout bounds each cluster's answer when create looks for a Machine's VM.
-const defaultSearchTimeout = 30 * time.Second
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
 func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool) (*target.Resolver, error) {
