@@ -17,14 +17,14 @@ import (
 
 // NSSyncOptions carries `kubectl vitimachine ns-sync`.
 type NSSyncOptions struct {
-	root           *RootOptions
-	Target         *TargetFlags
-	Selector       string
-	DryRun         DryRunFlag
-	Output         OutputFlag
-	Diff           bool
-	ManagedBy      string
-	Concurrency    int
+	root        *RootOptions
+	Target      *TargetFlags
+	Selector    string
+	DryRun      DryRunFlag
+	Output      OutputFlag
+	Diff        bool
+	ManagedBy   string
+	Concurrency int
 
 	syncer    *nssync.Syncer
 	namespace string
