@@ -7,6 +7,7 @@ FUZZTIME=${FUZZTIME:-60s}
 targets=(
   ./pkg/manifest:FuzzDecode
   ./pkg/render:FuzzRender
+  ./pkg/render:FuzzRenderQuantities
   ./pkg/target:FuzzUntrustedConfig
 )
 for spec in "${targets[@]}"; do

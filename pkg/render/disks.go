@@ -62,8 +62,8 @@ func planDisks(m *vitistackv1alpha1.Machine, n Naming) ([]disk, error) {
 		if size == 0 {
 			size = DefaultDiskSize
 		}
-		if size < 0 {
-			return nil, fmt.Errorf("%s.sizeGB: must be positive, got %d", field, size)
+		if err := checkInt(field+".sizeGB", size, diskSizeGB); err != nil {
+			return nil, err
 		}
 		boot := i == bootIndex
 		pvc := pvcName(n, m.Name, suffix, boot)

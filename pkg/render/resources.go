@@ -14,10 +14,18 @@ type cpuMemory struct {
 
 // resources applies, in order: the defaults (2 cores, 1 socket, 1 thread, 2Gi), the MachineClass
 // (memory.quantity and cpu.cores/sockets/threads when set) and the Machine's own overrides
-// (spec.memory in bytes, written as Mi; spec.cpu.cores/sockets/threadsPerCore when set).
+// (spec.memory in bytes, written as whole Mi; spec.cpu.cores/sockets/threadsPerCore when set).
+// Every numeric field of the Machine and the class is range-checked first (validateNumbers), so
+// no conversion below can wrap.
 func resources(in Input) (cpuMemory, error) {
 	r := cpuMemory{cores: DefaultCores, sockets: DefaultSockets, threads: DefaultThreads, memory: resource.MustParse(DefaultMemory)}
+	if err := validateNumbers(in.Machine); err != nil {
+		return r, err
+	}
 	if c := in.Class; c != nil {
+		if err := validateClassNumbers(c); err != nil {
+			return r, err
+		}
 		if !c.Spec.Memory.Quantity.IsZero() {
 			r.memory = c.Spec.Memory.Quantity.DeepCopy()
 		}
@@ -26,9 +34,6 @@ func resources(in Input) (cpuMemory, error) {
 		r.threads = pick(r.threads, uint32(c.Spec.CPU.Threads))
 	}
 	spec := in.Machine.Spec
-	if spec.Memory < 0 {
-		return r, fmt.Errorf("spec.memory: must not be negative, got %d", spec.Memory)
-	}
 	if spec.Memory > 0 {
 		mi := spec.Memory / (1 << 20)
 		if mi == 0 {
@@ -36,20 +41,9 @@ func resources(in Input) (cpuMemory, error) {
 		}
 		r.memory = resource.MustParse(fmt.Sprintf("%dMi", mi))
 	}
-	for _, f := range []struct {
-		field string
-		v     int
-		into  *uint32
-	}{
-		{"spec.cpu.cores", spec.CPU.Cores, &r.cores},
-		{"spec.cpu.sockets", spec.CPU.Sockets, &r.sockets},
-		{"spec.cpu.threadsPerCore", spec.CPU.ThreadsPerCore, &r.threads},
-	} {
-		if f.v < 0 {
-			return r, fmt.Errorf("%s: must not be negative, got %d", f.field, f.v)
-		}
-		*f.into = pick(*f.into, uint32(f.v))
-	}
+	r.cores = pick(r.cores, uint32(spec.CPU.Cores))
+	r.sockets = pick(r.sockets, uint32(spec.CPU.Sockets))
+	r.threads = pick(r.threads, uint32(spec.CPU.ThreadsPerCore))
 	return r, nil
 }
 
