@@ -107,7 +107,7 @@ func printDiffs(root *RootOptions, pairs []diff.Pair) (bool, error) {
 	}
 	pal := printer.NewPalette(root.colorFor(root.Out))
 	for _, p := range pairs {
-		u, err := diff.Object(p.Name, p.Desired, p.Live)
+		u, err := diff.Object(p.Label(), p.Desired, p.Live)
 		if err != nil {
 			return true, err
 		}

@@ -163,7 +163,7 @@ func (o *NSSyncOptions) print(rep *nssync.Report) error {
 			if n.Action != pipeline.WouldCreate && n.Action != pipeline.Created {
 				continue
 			}
-			pairs = append(pairs, diff.Pair{Name: n.Cluster + "/namespace/" + n.Namespace, Desired: n.Desired})
+			pairs = append(pairs, diff.Pair{Cluster: n.Cluster, Name: diff.KubectlName("v1", "Namespace", "", n.Namespace), Desired: n.Desired})
 		}
 		if _, err := printDiffs(o.root, pairs); err != nil {
 			return err

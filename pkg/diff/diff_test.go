@@ -128,10 +128,11 @@ func TestExternalWritesMaskedFilesInLiveAndMerged(t *testing.T) {
 		}
 		return nil
 	}}
-	if err := e.Diff([]diff.Pair{{Name: "kv-a/secret/s", Desired: desired, Live: live}, {Name: "kv-a/namespace/n", Desired: map[string]any{"kind": "Namespace"}}}); err != nil {
+	if err := e.Diff([]diff.Pair{{Cluster: "kv-a", Name: diff.KubectlName("v1", "Secret", "ns", "s"), Desired: desired, Live: live},
+		{Cluster: "kv-a", Name: diff.KubectlName("v1", "Namespace", "", "n"), Desired: map[string]any{"kind": "Namespace"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 || files["LIVE/kv-a-secret-s.yaml"] == "" || files["MERGED/kv-a-namespace-n.yaml"] == "" {
+	if len(files) != 3 || files["LIVE/kv-a_v1.Secret.ns.s"] == "" || files["MERGED/kv-a_v1.Namespace..n"] == "" {
 		t.Fatalf("files %v", files)
 	}
 	for name, text := range files {
@@ -145,5 +146,42 @@ func TestExternalWritesMaskedFilesInLiveAndMerged(t *testing.T) {
 	failing := diff.External{Command: "false", Run: func(*exec.Cmd) error { return errors.New("exec: not found") }}
 	if err := failing.Diff(nil); err == nil || !strings.Contains(err.Error(), `KUBECTL_EXTERNAL_DIFF "false"`) {
 		t.Errorf("%v", err)
+	}
+}
+
+// TestExternalFileNames: objects with one name in two namespaces, or on two clusters, get files of
+// their own (they used to overwrite each other), named as kubectl names them after the cluster.
+func TestExternalFileNames(t *testing.T) {
+	var names []string
+	e := diff.External{Command: "mydiff", Run: func(cmd *exec.Cmd) error {
+		entries, _ := os.ReadDir(cmd.Args[2])
+		for _, en := range entries {
+			names = append(names, en.Name())
+		}
+		return nil
+	}}
+	vm := map[string]any{"kind": "VirtualMachine"}
+	pairs := []diff.Pair{
+		{Cluster: "kv-a", Name: diff.KubectlName("kubevirt.io/v1", "VirtualMachine", "team-a", "vm-web"), Desired: vm},
+		{Cluster: "kv-a", Name: diff.KubectlName("kubevirt.io/v1", "VirtualMachine", "team-b", "vm-web"), Desired: vm},
+		{Cluster: "kv-b", Name: diff.KubectlName("kubevirt.io/v1", "VirtualMachine", "team-a", "vm-web"), Desired: vm},
+		{Cluster: "ctx/with:odd", Name: diff.KubectlName("kubevirt.io/v1", "VirtualMachine", "team-a", "vm-web"), Desired: vm},
+		{Cluster: "ctx-with-odd", Name: diff.KubectlName("kubevirt.io/v1", "VirtualMachine", "team-a", "vm-web"), Desired: vm},
+	}
+	if err := e.Diff(pairs); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"ctx-with-odd_kubevirt.io.v1.VirtualMachine.team-a.vm-web",
+		"ctx-with-odd_kubevirt.io.v1.VirtualMachine.team-a.vm-web.2",
+		"kv-a_kubevirt.io.v1.VirtualMachine.team-a.vm-web",
+		"kv-a_kubevirt.io.v1.VirtualMachine.team-b.vm-web",
+		"kv-b_kubevirt.io.v1.VirtualMachine.team-a.vm-web",
+	}
+	if strings.Join(names, "\n") != strings.Join(want, "\n") {
+		t.Errorf("files:\n%s\nwant:\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
+	}
+	if got := pairs[0].Label(); got != "kv-a/kubevirt.io.v1.VirtualMachine.team-a.vm-web" {
+		t.Errorf("label %q", got)
 	}
 }

@@ -13,17 +13,52 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Pair is one object to diff: what the plugin wants and what is live (nil when absent). Name
-// labels it in headers and file names.
+// Pair is one object to diff: what the plugin wants and what is live (nil when absent).
 type Pair struct {
+	// Cluster is the display name of the object's cluster. It prefixes the object's name in headers
+	// and file names, so that objects of two clusters never collide.
+	Cluster string
+	// Name is the object as kubectl diff names it: group.version.Kind.namespace.name (KubectlName).
 	Name          string
 	Desired, Live map[string]any
 }
 
+// KubectlName names an object as kubectl diff names its files: "group.version.Kind.namespace.name",
+// without the group for the core group and with an empty namespace for cluster-scoped objects
+// ("kubevirt.io.v1.VirtualMachine.team-a.vm-web", "v1.Namespace..team-a").
+func KubectlName(apiVersion, kind, namespace, name string) string {
+	return strings.ReplaceAll(apiVersion, "/", ".") + "." + kind + "." + namespace + "." + name
+}
+
+// Label is "CLUSTER/NAME", what the built-in diff's headers show after live/ and desired/.
+func (p Pair) Label() string {
+	if p.Cluster == "" {
+		return p.Name
+	}
+	return p.Cluster + "/" + p.Name
+}
+
+// file is the pair's file name in LIVE and MERGED: the cluster (characters that do not belong in a
+// file name replaced), "_", and kubectl's name.
+func (p Pair) file() string {
+	name := strings.ReplaceAll(p.Name, "/", "-")
+	if p.Cluster == "" {
+		return name
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, p.Cluster)
+	return safe + "_" + name
+}
+
 // External runs a diff program as kubectl diff does with KUBECTL_EXTERNAL_DIFF: the live objects
 // (projected onto the fields the plugin sets) go into a folder LIVE, the desired ones into MERGED,
-// one file per object, and the program gets both folders. Secret-like values are masked in the
-// files too.
+// one file per object named CLUSTER_group.version.Kind.namespace.name (kubectl's name after the
+// cluster; a name that still repeats gets ".2", ".3"), and the program gets both folders.
+// Secret-like values are masked in the files too.
 type External struct {
 	// Command is the program and its flags, split on spaces.
 	Command  string
@@ -45,8 +80,13 @@ func (e External) Diff(pairs []Pair) error {
 			return err
 		}
 	}
+	used := map[string]bool{}
 	for _, p := range pairs {
-		file := strings.NewReplacer("/", "-").Replace(p.Name) + ".yaml"
+		file := p.file()
+		for i := 2; used[file]; i++ {
+			file = fmt.Sprintf("%s.%d", p.file(), i)
+		}
+		used[file] = true
 		if p.Live != nil {
 			projected, _ := Project(p.Desired, p.Live).(map[string]any)
 			if err := writeYAML(filepath.Join(liveDir, file), Mask(projected)); err != nil {

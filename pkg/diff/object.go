@@ -6,9 +6,9 @@ import (
 
 // Object diffs one object: the live object projected onto the fields desired sets (so server-managed
 // fields and defaults do not show), against desired; secret-like values are masked on both sides.
-// live nil means the object does not exist: every line is an addition. name labels both sides,
-// as live/NAME and desired/NAME.
-func Object(name string, desired, live map[string]any) (Unified, error) {
+// live nil means the object does not exist: every line is an addition. label names both sides,
+// as live/LABEL and desired/LABEL (Pair.Label).
+func Object(label string, desired, live map[string]any) (Unified, error) {
 	want, err := yaml.Marshal(Mask(desired))
 	if err != nil {
 		return Unified{}, err
@@ -20,5 +20,5 @@ func Object(name string, desired, live map[string]any) (Unified, error) {
 			return Unified{}, err
 		}
 	}
-	return Lines("live/"+name, "desired/"+name, string(have), string(want)), nil
+	return Lines("live/"+label, "desired/"+label, string(have), string(want)), nil
 }

@@ -58,7 +58,7 @@ func TestDiffExitCodes(t *testing.T) {
 
 	r := mustExit(t, s.plugin(t, "diff", "-f", file), 1)
 	mustContain(t, "diff", r.stdout,
-		"--- live/kv-a/virtualmachine.kubevirt.io/vm-api", "+++ desired/kv-a/virtualmachine.kubevirt.io/vm-api",
+		"--- live/kv-a/kubevirt.io.v1.VirtualMachine."+ns+".vm-api", "+++ desired/kv-a/kubevirt.io.v1.VirtualMachine."+ns+".vm-api",
 		"+kind: VirtualMachine", "+  runStrategy: Always", "+kind: Namespace", "+kind: PersistentVolumeClaim")
 	if s.get(t, s.env.Supervisor, cluster.Machines, ns, "api") != nil {
 		t.Fatal("diff wrote the Machine")

@@ -338,9 +338,9 @@ func TestObjectsAndDiffs(t *testing.T) {
 	}
 	var names []string
 	for _, d := range pipeline.Diffs(plans) {
-		names = append(names, d.Name)
+		names = append(names, d.Label())
 	}
-	if strings.Join(names, ",") != "kv-a/persistentvolumeclaim/vm-web-root-pvc,kv-a/virtualmachine.kubevirt.io/vm-web" {
+	if strings.Join(names, ",") != "kv-a/v1.PersistentVolumeClaim.team.vm-web-root-pvc,kv-a/kubevirt.io.v1.VirtualMachine.team.vm-web" {
 		t.Errorf("diffs %v", names)
 	}
 }

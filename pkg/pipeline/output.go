@@ -37,7 +37,8 @@ func Diffs(plans []*Plan) []diff.Pair {
 		for _, it := range pl.Items {
 			switch it.Action {
 			case WouldAnnotate, WouldCreate, Differs:
-				out = append(out, diff.Pair{Name: it.Cluster.Name + "/" + it.Ref(), Desired: it.Desired, Live: it.Live})
+				out = append(out, diff.Pair{Cluster: it.Cluster.Name, Name: diff.KubectlName(it.Resource.APIVersion(), it.Resource.Kind, it.Namespace, it.Name),
+					Desired: it.Desired, Live: it.Live})
 			}
 		}
 	}
