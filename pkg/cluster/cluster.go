@@ -72,6 +72,8 @@ type Client struct {
 	Config *rest.Config
 	dyn    dynamic.Interface
 	raw    rawReader
+	// deadline, when set, bounds all the requests made through the client (Bound).
+	deadline *deadline
 }
 
 // Name is the cluster's display name.
@@ -107,7 +109,7 @@ func (c *Client) resource(r Resource, namespace string) dynamic.ResourceInterfac
 
 // Get reads one object into out (a typed pointer such as *corev1.Namespace).
 func (c *Client) Get(ctx context.Context, r Resource, namespace, name string, out runtime.Object) error {
-	u, err := c.resource(r, namespace).Get(ctx, name, metav1.GetOptions{})
+	u, err := c.GetUnstructured(ctx, r, namespace, name)
 	if err != nil {
 		return err
 	}
@@ -116,7 +118,12 @@ func (c *Client) Get(ctx context.Context, r Resource, namespace, name string, ou
 
 // GetUnstructured reads one object as it is stored.
 func (c *Client) GetUnstructured(ctx context.Context, r Resource, namespace, name string) (*unstructured.Unstructured, error) {
-	return c.resource(r, namespace).Get(ctx, name, metav1.GetOptions{})
+	var u *unstructured.Unstructured
+	err := c.do(ctx, func(ctx context.Context) (err error) {
+		u, err = c.resource(r, namespace).Get(ctx, name, metav1.GetOptions{})
+		return err
+	})
+	return u, err
 }
 
 // List pages through a list and calls each for every item. selector may be empty.
@@ -129,7 +136,11 @@ func (c *Client) List(ctx context.Context, r Resource, namespace, selector strin
 func (c *Client) ListFrom(ctx context.Context, r Resource, namespace, selector string, each func(*unstructured.Unstructured) error) (string, error) {
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: PageSize}
 	for {
-		list, err := c.resource(r, namespace).List(ctx, opts)
+		var list *unstructured.UnstructuredList
+		err := c.do(ctx, func(ctx context.Context) (err error) {
+			list, err = c.resource(r, namespace).List(ctx, opts)
+			return err
+		})
 		if err != nil {
 			return "", err
 		}
@@ -156,7 +167,12 @@ func (c *Client) Create(ctx context.Context, r Resource, obj runtime.Object, dry
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return c.resource(r, u.GetNamespace()).Create(ctx, u, opts)
+	var out *unstructured.Unstructured
+	err = c.do(ctx, func(ctx context.Context) (err error) {
+		out, err = c.resource(r, u.GetNamespace()).Create(ctx, u, opts)
+		return err
+	})
+	return out, err
 }
 
 // MergePatch applies a JSON merge patch. Only package write calls it.
@@ -165,8 +181,10 @@ func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name str
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	_, err := c.resource(r, namespace).Patch(ctx, name, "application/merge-patch+json", patch, opts)
-	return err
+	return c.do(ctx, func(ctx context.Context) error {
+		_, err := c.resource(r, namespace).Patch(ctx, name, "application/merge-patch+json", patch, opts)
+		return err
+	})
 }
 
 // Update replaces an object; its metadata.resourceVersion makes the server refuse the write (409
@@ -177,7 +195,12 @@ func (c *Client) Update(ctx context.Context, r Resource, obj map[string]any, dry
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return c.resource(r, u.GetNamespace()).Update(ctx, u, opts)
+	var out *unstructured.Unstructured
+	err := c.do(ctx, func(ctx context.Context) (err error) {
+		out, err = c.resource(r, u.GetNamespace()).Update(ctx, u, opts)
+		return err
+	})
+	return out, err
 }
 
 // Delete deletes one object. A non-empty uid or resourceVersion is a precondition: the server
@@ -197,22 +220,32 @@ func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string,
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return c.resource(r, namespace).Delete(ctx, name, opts)
+	return c.do(ctx, func(ctx context.Context) error { return c.resource(r, namespace).Delete(ctx, name, opts) })
 }
 
-// Watch watches one object by name.
+// Watch watches one object by name. A client's deadline (Bound) does not cover watches.
 func (c *Client) Watch(ctx context.Context, r Resource, namespace, name string) (watch.Interface, error) {
 	return c.resource(r, namespace).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
 }
 
 // SecretData reads the data of a Secret (see rawReader for why it is not a plain Get).
 func (c *Client) SecretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
-	return c.raw.secretData(ctx, namespace, name)
+	var data map[string][]byte
+	err := c.do(ctx, func(ctx context.Context) (err error) {
+		data, err = c.raw.secretData(ctx, namespace, name)
+		return err
+	})
+	return data, err
 }
 
 // ServerVersion asks the server for its version ("v1.37.2").
 func (c *Client) ServerVersion(ctx context.Context) (string, error) {
-	return c.raw.serverVersion(ctx)
+	var v string
+	err := c.do(ctx, func(ctx context.Context) (err error) {
+		v, err = c.raw.serverVersion(ctx)
+		return err
+	})
+	return v, err
 }
 
 // ToUnstructured converts a typed object.

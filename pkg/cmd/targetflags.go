@@ -42,7 +42,7 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
 	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster")
 	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster")
-	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the work on one remote cluster")
+	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the reads and writes on one remote cluster, from its first request (not --wait); a cluster that misses it fails only its own Machines")
 }
 
 // validate refuses combinations that would silently ignore a flag.
@@ -61,6 +61,18 @@ func (f *TargetFlags) validate() error {
 
 func (f *TargetFlags) limits() cluster.Limits { return cluster.Limits{QPS: f.QPS, Burst: f.Burst} }
 
+// requestTimeout is kubectl's --request-timeout ("0": none), parsed as kubectl parses it.
+func requestTimeout(root *RootOptions) (time.Duration, error) {
+	if root.ConfigFlags.Timeout == nil || *root.ConfigFlags.Timeout == "" {
+		return 0, nil
+	}
+	d, err := clientcmd.ParseTimeout(*root.ConfigFlags.Timeout)
+	if err != nil {
+		return 0, fmt.Errorf("--request-timeout %q: %w", *root.ConfigFlags.Timeout, err)
+	}
+	return d, nil
+}
+
 // supervisor builds the supervisor client from the kubectl flags. The supervisor's own kubeconfig is
 // the user's and trusted: exec and auth-provider plugins work as in kubectl.
 func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
@@ -72,14 +84,22 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 }
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
+// Every remote client it builds is bounded by --cluster-timeout from its first request, and each
+// of its requests by kubectl's --request-timeout, as the supervisor's are.
 func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool) (*target.Resolver, error) {
+	limits := f.limits()
+	var err error
+	if limits.RequestTimeout, err = requestTimeout(root); err != nil {
+		return nil, err
+	}
 	opts := target.Options{
-		SearchTimeout: searchTimeout,
-		IndexVMs:      indexVMs,
-		Default:       f.KubevirtConfig,
-		DefaultBy:     target.ByFlag,
-		Policy:        target.Policy{AllowExec: f.AllowExec, AllowProxy: f.AllowProxy},
-		Limits:        f.limits(),
+		SearchTimeout:  searchTimeout,
+		IndexVMs:       indexVMs,
+		Default:        f.KubevirtConfig,
+		DefaultBy:      target.ByFlag,
+		Policy:         target.Policy{AllowExec: f.AllowExec, AllowProxy: f.AllowProxy},
+		Limits:         limits,
+		ClusterTimeout: f.ClusterTimeout,
 		VMNames: func(machine string) []string {
 			if naming == "" {
 				return []string{render.VMName(render.NamingSeed, machine), render.VMName(render.NamingOperator, machine)}

@@ -109,8 +109,13 @@ func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*pi
 	wg.Wait()
 }
 
-// clusterError words an error, saying plainly when the cluster's deadline passed.
+// clusterError words an error, saying plainly when the cluster's deadline passed (the run's, or
+// the client's own: cluster.Client.Bound).
 func (s *Syncer) clusterError(ctx context.Context, what string, err error) string {
+	var te *cluster.TimeoutError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, te.Timeout)
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, s.Options.ClusterTimeout)
 	}

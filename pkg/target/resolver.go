@@ -60,8 +60,12 @@ type Options struct {
 	DefaultBy string
 	// Policy for kubeconfigs read from Secrets.
 	Policy Policy
-	// Limits are the client rate limits for every remote cluster.
+	// Limits are the client rate limits and the per-request timeout for every remote cluster.
 	Limits cluster.Limits
+	// ClusterTimeout bounds all the work on each remote cluster, from its first request
+	// (cluster.Client.Bound): a cluster that hangs fails its own Machines with a
+	// *cluster.TimeoutError after that long, and costs no more. Zero means no bound.
+	ClusterTimeout time.Duration
 	// NewClient builds the client of a remote cluster from its configuration; nil means
 	// cluster.New with Limits. Tests inject clients over fakes.
 	NewClient func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error)
@@ -136,7 +140,7 @@ func (r *Resolver) overrideClient() (*cluster.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.override == nil {
-		c, err := r.opts.NewClient(cluster.RemoteID(r.opts.OverrideName), r.opts.Override)
+		c, err := r.newClient(cluster.RemoteID(r.opts.OverrideName), r.opts.Override)
 		if err != nil {
 			return nil, err
 		}
@@ -238,7 +242,17 @@ func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, err
 	if err != nil {
 		return nil, err
 	}
-	return r.opts.NewClient(cluster.RemoteID(name), cfg)
+	return r.newClient(cluster.RemoteID(name), cfg)
+}
+
+// newClient builds a remote cluster's client, bounded by ClusterTimeout.
+func (r *Resolver) newClient(id cluster.ID, cfg *rest.Config) (*cluster.Client, error) {
+	c, err := r.opts.NewClient(id, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.Bound(r.opts.ClusterTimeout)
+	return c, nil
 }
 
 func key(m *vitistackv1alpha1.Machine) string { return m.Namespace + "/" + m.Name }

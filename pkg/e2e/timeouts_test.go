@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHangingRemoteFailsOnlyItsOwnMachines: create and diff bound each remote cluster's work with
+// --cluster-timeout, so a remote that never answers fails its own Machines, naming the cluster,
+// and the Machines of the healthy cluster finish. The KubevirtConfig is registered on the second
+// supervisor, for this test only, and the runs write nothing there (client dry run, diff).
+func TestHangingRemoteFailsOnlyItsOwnMachines(t *testing.T) {
+	s := needEnv(t)
+	hang := fmt.Sprintf("kv-hang-%d", nsCounter.Add(1))
+	s.registerTemporarily(t, hang, withServer(t, s.env.Remote(remoteA).Kubeconfig, hangingServer(t)))
+	ns := fmt.Sprintf("%s-ns", hang)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "stuck", annotation(hang), "")+"---\n"+machineYAML(ns, "fine", annotation(remoteA), "")+
+		"---\n"+machineYAML(ns, "stuck-too", annotation(hang), ""))
+
+	const timeout = 3 * time.Second
+	for _, args := range [][]string{
+		{"create", "-f", file, "--dry-run=client", "--cluster-timeout", timeout.String()},
+		{"diff", "-f", file, "--cluster-timeout", timeout.String()},
+	} {
+		start := time.Now()
+		r := s.kubectl(t, call{args: append([]string{"vitimachine"}, args...), supervisor: s.nsSup})
+		took := time.Since(start)
+		mustExit(t, r, 2)
+		want := "the cluster did not answer within --cluster-timeout=3s"
+		if args[0] == "create" {
+			for _, m := range []string{"stuck", "stuck-too"} {
+				if got := rowOf(r.stdout, ns+"/"+m); !strings.Contains(got, "error: cluster "+hang+": ") || !strings.Contains(got, want) {
+					t.Errorf("create: row of %s: %q\n%s", m, got, r)
+				}
+			}
+			if got := action(r.stdout, "virtualmachine.kubevirt.io/vm-fine", remoteA); got != "would create" {
+				t.Errorf("create: the healthy cluster's VM: %q\n%s", got, r)
+			}
+			mustContain(t, "create", r.stdout, "2 failed")
+		} else {
+			mustContain(t, "diff", r.stdout, "+++ desired/kv-a/kubevirt.io.v1.VirtualMachine."+ns+".vm-fine")
+			mustContain(t, "diff", r.stderr, "cluster "+hang+": ", want)
+		}
+		// The cluster costs its deadline once, not once per Machine or per request; the bound is
+		// loose on purpose (start-up, a loaded machine).
+		if took > 3*timeout {
+			t.Errorf("%s took %s with --cluster-timeout=%s", args[0], took.Round(time.Millisecond), timeout)
+		}
+	}
+}
+
+// TestRequestTimeoutReachesRemoteClusters: kubectl's --request-timeout bounds each request to a
+// remote cluster too (it used to reach only the supervisor, and a hanging remote hung the run).
+func TestRequestTimeoutReachesRemoteClusters(t *testing.T) {
+	s := needEnv(t)
+	hang := fmt.Sprintf("kv-hang-%d", nsCounter.Add(1))
+	s.registerTemporarily(t, hang, withServer(t, s.env.Remote(remoteA).Kubeconfig, hangingServer(t)))
+	ns := fmt.Sprintf("%s-ns", hang)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "slow", annotation(hang), ""))
+	start := time.Now()
+	r := s.kubectl(t, call{args: []string{"vitimachine", "create", "-f", file, "--dry-run=client", "--cluster-timeout=1h", "--request-timeout=2s"}, supervisor: s.nsSup})
+	mustExit(t, r, 2)
+	if got := rowOf(r.stdout, ns+"/slow"); !strings.Contains(got, "error: cluster "+hang+": ") {
+		t.Errorf("row: %q\n%s", got, r)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("--request-timeout=2s: the run took %s", took.Round(time.Millisecond))
+	}
+}
+
+// rowOf is the first report row of a Machine ("namespace/name"), or "".
+func rowOf(report, machine string) string {
+	for _, line := range strings.Split(report, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == machine {
+			return line
+		}
+	}
+	return ""
+}
