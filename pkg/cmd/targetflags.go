@@ -36,7 +36,7 @@ func newTargetFlags() *TargetFlags {
 // AddFlags registers the flags.
 func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.RemoteKubeconfig, "remote-kubeconfig", "", "Kubeconfig of the remote KubeVirt cluster for every Machine; skips discovery through KubevirtConfigs")
-	fs.StringVar(&f.RemoteContext, "remote-context", "", "Context of the remote KubeVirt cluster (in --remote-kubeconfig, else in your kubeconfig); skips discovery")
+	fs.StringVar(&f.RemoteContext, "remote-context", "", "Context of the remote KubeVirt cluster (in --remote-kubeconfig, else in --kubeconfig or $KUBECONFIG); skips discovery")
 	fs.StringVar(&f.KubevirtConfig, "kubevirt-config", "", "KubevirtConfig for Machines without the vitistack.io/kubevirt-config annotation (default $DEFAULT_KUBEVIRT_CONFIG)")
 	fs.StringSliceVar(&f.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
@@ -111,7 +111,7 @@ func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, na
 		opts.Default, opts.DefaultBy = root.Env.get("DEFAULT_KUBEVIRT_CONFIG"), target.ByEnv
 	}
 	if f.RemoteKubeconfig != "" || f.RemoteContext != "" {
-		cfg, name, err := f.overrideConfig()
+		cfg, name, err := f.overrideConfig(root)
 		if err != nil {
 			return nil, err
 		}
@@ -120,12 +120,16 @@ func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, na
 	return target.NewResolver(supervisor, opts), nil
 }
 
-// overrideConfig loads --remote-kubeconfig/--remote-context. It is the user's own file, so it is
-// trusted like the supervisor's kubeconfig.
-func (f *TargetFlags) overrideConfig() (*rest.Config, string, error) {
+// overrideConfig loads --remote-kubeconfig/--remote-context. The context is looked up in
+// --remote-kubeconfig, else where kubectl looks: --kubeconfig, else $KUBECONFIG or ~/.kube/config.
+// It is the user's own file, so it is trusted like the supervisor's kubeconfig.
+func (f *TargetFlags) overrideConfig(root *RootOptions) (*rest.Config, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if f.RemoteKubeconfig != "" {
+	switch {
+	case f.RemoteKubeconfig != "":
 		rules.ExplicitPath = f.RemoteKubeconfig
+	case root.ConfigFlags.KubeConfig != nil && *root.ConfigFlags.KubeConfig != "":
+		rules.ExplicitPath = *root.ConfigFlags.KubeConfig
 	}
 	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.RemoteContext})
 	cfg, err := loader.ClientConfig()
