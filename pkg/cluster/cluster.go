@@ -68,6 +68,8 @@ const FieldManager = "kubectl-vitimachine"
 // Client is one API server.
 type Client struct {
 	ID ID
+	// Context is the kubeconfig context the client was built from, for messages; may be empty.
+	Context string
 	// Config is the client configuration; nil for a client built over a dynamic.Interface.
 	Config *rest.Config
 	dyn    dynamic.Interface
@@ -123,7 +125,7 @@ func (c *Client) GetUnstructured(ctx context.Context, r Resource, namespace, nam
 		u, err = c.resource(r, namespace).Get(ctx, name, metav1.GetOptions{})
 		return err
 	})
-	return u, err
+	return u, c.served(r, err)
 }
 
 // List pages through a list and calls each for every item. selector may be empty.
@@ -142,7 +144,7 @@ func (c *Client) ListFrom(ctx context.Context, r Resource, namespace, selector s
 			return err
 		})
 		if err != nil {
-			return "", err
+			return "", c.served(r, err)
 		}
 		for i := range list.Items {
 			if err := each(&list.Items[i]); err != nil {
@@ -172,7 +174,7 @@ func (c *Client) Create(ctx context.Context, r Resource, obj runtime.Object, dry
 		out, err = c.resource(r, u.GetNamespace()).Create(ctx, u, opts)
 		return err
 	})
-	return out, err
+	return out, c.served(r, err)
 }
 
 // MergePatch applies a JSON merge patch. Only package write calls it.
@@ -181,10 +183,10 @@ func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name str
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return c.do(ctx, func(ctx context.Context) error {
+	return c.served(r, c.do(ctx, func(ctx context.Context) error {
 		_, err := c.resource(r, namespace).Patch(ctx, name, "application/merge-patch+json", patch, opts)
 		return err
-	})
+	}))
 }
 
 // Update replaces an object; its metadata.resourceVersion makes the server refuse the write (409
@@ -200,7 +202,7 @@ func (c *Client) Update(ctx context.Context, r Resource, obj map[string]any, dry
 		out, err = c.resource(r, u.GetNamespace()).Update(ctx, u, opts)
 		return err
 	})
-	return out, err
+	return out, c.served(r, err)
 }
 
 // Delete deletes one object. A non-empty uid or resourceVersion is a precondition: the server
@@ -220,12 +222,13 @@ func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string,
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return c.do(ctx, func(ctx context.Context) error { return c.resource(r, namespace).Delete(ctx, name, opts) })
+	return c.served(r, c.do(ctx, func(ctx context.Context) error { return c.resource(r, namespace).Delete(ctx, name, opts) }))
 }
 
 // Watch watches one object by name. A client's deadline (Bound) does not cover watches.
 func (c *Client) Watch(ctx context.Context, r Resource, namespace, name string) (watch.Interface, error) {
-	return c.resource(r, namespace).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+	w, err := c.resource(r, namespace).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+	return w, c.served(r, err)
 }
 
 // SecretData reads the data of a Secret (see rawReader for why it is not a plain Get).

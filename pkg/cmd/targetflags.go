@@ -80,7 +80,25 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	return cluster.New(cluster.SupervisorID, cfg, f.limits())
+	c, err := cluster.New(cluster.SupervisorID, cfg, f.limits())
+	if err != nil {
+		return nil, err
+	}
+	c.Context = supervisorContext(root)
+	return c, nil
+}
+
+// supervisorContext is the kubeconfig context of the supervisor (--context, else the current
+// one), for messages.
+func supervisorContext(root *RootOptions) string {
+	if root.ConfigFlags.Context != nil && *root.ConfigFlags.Context != "" {
+		return *root.ConfigFlags.Context
+	}
+	raw, err := root.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return ""
+	}
+	return raw.CurrentContext
 }
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.

@@ -185,6 +185,8 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 	item := &Item{Cluster: p.Supervisor.ID, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
 	u, err := p.Supervisor.GetUnstructured(ctx, cluster.Machines, pl.Machine.Namespace, pl.Machine.Name)
 	switch {
+	case cluster.IsNotServed(err):
+		return err
 	case apierrors.IsNotFound(err):
 		item.Write = CreateObject
 	case err != nil:
@@ -212,6 +214,8 @@ func (p *Pipeline) machineClass(ctx context.Context, m *vitistackv1alpha1.Machin
 	})
 	// The lookup is shared by every Machine naming the class; the messages name this Machine.
 	switch {
+	case cluster.IsNotServed(err):
+		return nil, fmt.Errorf("machine %q: spec.machineClass: %w", m.Namespace+"/"+m.Name, err)
 	case apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("machine %q: spec.machineClass: MachineClass %q not found on the supervisor", m.Namespace+"/"+m.Name, name)
 	case err != nil:

@@ -40,7 +40,7 @@ func Load(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Inp
 	for _, name := range req.Names {
 		var m vitistackv1alpha1.Machine
 		if err := sup.Get(ctx, cluster.Machines, req.Namespace, name, &m); err != nil {
-			if apierrors.IsNotFound(err) {
+			if apierrors.IsNotFound(err) && !cluster.IsNotServed(err) {
 				return nil, fmt.Errorf("machine %q not found on the supervisor in namespace %q", name, req.Namespace)
 			}
 			return nil, fmt.Errorf("get machine %q: %w", req.Namespace+"/"+name, err)
