@@ -71,7 +71,7 @@ func TestHelpUsesTheKubectlName(t *testing.T) {
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "kubectl vitimachine create (-f FILENAME | NAME...) [flags]") {
+	if !strings.Contains(out.String(), "kubectl vitimachine create (-f FILENAME [-R] | NAME... | -l SELECTOR | -A) [flags]") {
 		t.Errorf("help:\n%s", out.String())
 	}
 }

@@ -31,7 +31,7 @@ func NewCmdCreate(root *RootOptions) *cobra.Command {
 		Output: OutputFlag{Allowed: []string{"yaml", "json", "name"},
 			Help: "Print the objects this run creates (or would create) as a v1 List: yaml, json or name (the report then goes to stderr)"}}
 	c := &cobra.Command{
-		Use:   "create (-f FILENAME | NAME...)",
+		Use:   "create (-f FILENAME [-R] | NAME... | -l SELECTOR | -A)",
 		Short: "Provision Machines on their KubeVirt clusters: namespace, PVCs, then the VirtualMachine",
 		Long: `Provision Machines on their remote KubeVirt clusters.
 
@@ -52,6 +52,12 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
 
   # Use a specific remote cluster, bypassing KubevirtConfig discovery
   kubectl vitimachine create -f machines/ --remote-kubeconfig ~/.kube/kubevirt.yaml
+
+  # Every Machine of a team, in all namespaces, from the supervisor
+  kubectl vitimachine create -A -l team=a
+
+  # A folder and its subfolders (files without Machines, such as a kustomization, are skipped)
+  kubectl vitimachine create -f machines/ -R
 
   # The objects create would make, as a List, for review
   kubectl vitimachine create -f machine.yaml --dry-run=client -o yaml`,
@@ -103,7 +109,7 @@ func (o *CreateOptions) Validate(c *cobra.Command) error {
 // Run plans every Machine, shows diffs when asked, applies, reports and optionally waits.
 func (o *CreateOptions) Run(ctx context.Context) error {
 	plans, err := o.run.plan(ctx)
-	if err != nil {
+	if err != nil || plans == nil {
 		return err
 	}
 	if o.Diff {

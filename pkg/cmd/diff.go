@@ -25,7 +25,7 @@ type DiffOptions struct {
 func NewCmdDiff(root *RootOptions) *cobra.Command {
 	o := &DiffOptions{root: root, Pipeline: newPipelineFlags()}
 	c := &cobra.Command{
-		Use:   "diff (-f FILENAME | NAME...)",
+		Use:   "diff (-f FILENAME [-R] | NAME... | -l SELECTOR | -A)",
 		Short: "Show what create would change on the clusters, as a diff",
 		Long: `Show the plan of "kubectl vitimachine create" against live state, as a unified diff.
 
@@ -39,7 +39,10 @@ Exit status: 0 no differences, 1 differences found, 2 or more an error.`,
   kubectl vitimachine diff -n team-a web-1
 
   # In CI: fail when the clusters are not what the manifests describe
-  kubectl vitimachine diff -f machines/ || echo "drift"`,
+  kubectl vitimachine diff -f machines/ -R || echo "drift"
+
+  # Every Machine on the supervisor with a label, in all namespaces
+  kubectl vitimachine diff -A -l tier=db`,
 		ValidArgsFunction: completeMachines(root),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(c, args); err != nil {
@@ -64,7 +67,7 @@ func (o *DiffOptions) Complete(c *cobra.Command, args []string) error {
 // Run plans without writing and prints the diffs.
 func (o *DiffOptions) Run(ctx context.Context) error {
 	plans, err := o.run.plan(ctx)
-	if err != nil {
+	if err != nil || plans == nil {
 		return err
 	}
 	var errs []error

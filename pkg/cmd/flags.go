@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
@@ -83,11 +85,27 @@ func orList(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-// managedByLabel parses KEY=VALUE.
+// managedByLabel parses KEY=VALUE and checks both as the API server checks label keys and values,
+// so a label it would refuse is refused before anything is sent.
 func managedByLabel(c *cobra.Command, s string) (string, string, error) {
 	key, value, ok := strings.Cut(s, "=")
 	if !ok || key == "" || value == "" {
 		return "", "", newUsageError(c, fmt.Errorf("invalid --managed-by-label %q (use KEY=VALUE)", s))
 	}
+	if errs := validation.IsQualifiedName(key); len(errs) > 0 {
+		return "", "", newUsageError(c, fmt.Errorf("invalid --managed-by-label %q: key %q: %s", s, key, strings.Join(errs, "; ")))
+	}
+	if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
+		return "", "", newUsageError(c, fmt.Errorf("invalid --managed-by-label %q: value %q: %s", s, value, strings.Join(errs, "; ")))
+	}
 	return key, value, nil
+}
+
+// validSelector checks a label selector (-l) as the API server would, so an invalid one is refused
+// with the reason before anything is sent.
+func validSelector(c *cobra.Command, s string) error {
+	if _, err := labels.Parse(s); err != nil {
+		return newUsageError(c, fmt.Errorf("invalid -l %q: %w", s, err))
+	}
+	return nil
 }

@@ -94,6 +94,9 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 	if err := o.Output.Validate(c); err != nil {
 		return err
 	}
+	if err := validSelector(c, o.Selector); err != nil {
+		return err
+	}
 	if err := o.Target.validate(); err != nil {
 		return newUsageError(c, err)
 	}

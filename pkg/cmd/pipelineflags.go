@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -18,14 +19,17 @@ import (
 // PipelineFlags are the flags `create` and `diff` share: where Machines come from and how they are
 // rendered.
 type PipelineFlags struct {
-	Filenames    []string
-	Naming       string
-	StorageClass string
-	AccessMode   string
-	VolumeMode   string
-	ManagedBy    string
-	Force        bool
-	Target       *TargetFlags
+	Filenames     []string
+	Recursive     bool
+	Selector      string
+	AllNamespaces bool
+	Naming        string
+	StorageClass  string
+	AccessMode    string
+	VolumeMode    string
+	ManagedBy     string
+	Force         bool
+	Target        *TargetFlags
 }
 
 func newPipelineFlags() *PipelineFlags {
@@ -39,7 +43,10 @@ func newPipelineFlags() *PipelineFlags {
 
 // AddFlags registers the flags.
 func (f *PipelineFlags) AddFlags(fs *pflag.FlagSet, forceHelp string) {
-	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "Machine manifests: files, folders or - for standard input (YAML or JSON, several documents)")
+	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "Machine manifests: files, folders or - for standard input (YAML or JSON, several documents); files in folders that hold no Machine are skipped with a note")
+	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "Read the subfolders of folders given with -f too")
+	fs.StringVarP(&f.Selector, "selector", "l", "", "Label selector: the Machines on the supervisor that match it (with -f: the file Machines that match it)")
+	fs.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "The Machines of every namespace on the supervisor (with -l: those that match it)")
 	fs.StringVar(&f.Naming, "naming", f.Naming, "Naming scheme of remote objects: seed (vm-<machine>, vm-<machine>-root-pvc) or operator (<machine>, as kubevirt-operator v0.0.x)")
 	fs.StringVar(&f.StorageClass, "storage-class", "", "StorageClass of the PVCs (default: the remote cluster's default class)")
 	fs.StringVar(&f.AccessMode, "access-mode", "", "PVC access mode (default: from the CDI StorageProfile of the class, else ReadWriteOnce)")
@@ -54,16 +61,14 @@ func (f *PipelineFlags) AddFlags(fs *pflag.FlagSet, forceHelp string) {
 type pipelineRun struct {
 	pipeline *pipeline.Pipeline
 	source   source.Request
+	errOut   io.Writer
 }
 
 // complete validates the flags and builds the supervisor client, the resolver and the pipeline.
 // Nothing is read from a cluster yet.
 func (f *PipelineFlags) complete(c *cobra.Command, root *RootOptions, args []string, w write.Writer) (*pipelineRun, error) {
-	if len(f.Filenames) == 0 && len(args) == 0 {
-		return nil, newUsageError(c, fmt.Errorf("name Machines (NAME...) or give -f FILE"))
-	}
-	if len(f.Filenames) > 0 && len(args) > 0 {
-		return nil, newUsageError(c, fmt.Errorf("give either Machine names or -f, not both"))
+	if err := f.validateSource(c, args); err != nil {
+		return nil, err
 	}
 	opts, err := f.options(c)
 	if err != nil {
@@ -86,8 +91,36 @@ func (f *PipelineFlags) complete(c *cobra.Command, root *RootOptions, args []str
 	}
 	return &pipelineRun{
 		pipeline: &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: w, Options: opts},
-		source:   source.Request{Files: f.Filenames, Stdin: root.In, Names: args, Namespace: ns, ExplicitNamespace: explicit},
+		source: source.Request{Files: f.Filenames, Stdin: root.In, Recursive: f.Recursive, Names: args, Selector: f.Selector,
+			AllNamespaces: f.AllNamespaces, Namespace: ns, ExplicitNamespace: explicit,
+			Note: func(msg string) { fmt.Fprintln(root.ErrOut, "note: "+msg) }},
+		errOut: root.ErrOut,
 	}, nil
+}
+
+// validateSource checks that the Machines come from exactly one place: names, -f, or a list by
+// -l and/or -A; and that -l is a valid selector.
+func (f *PipelineFlags) validateSource(c *cobra.Command, args []string) error {
+	files, names, listed := len(f.Filenames) > 0, len(args) > 0, f.Selector != "" || f.AllNamespaces
+	var err error
+	switch {
+	case !files && !names && !listed:
+		err = fmt.Errorf("name Machines (NAME...), give -f FILE, or select them with -l SELECTOR or -A")
+	case files && names:
+		err = fmt.Errorf("give either Machine names or -f, not both")
+	case names && f.Selector != "":
+		err = fmt.Errorf("give either Machine names or -l, not both")
+	case names && f.AllNamespaces:
+		err = fmt.Errorf("a Machine cannot be named across all namespaces (drop -A and give its namespace with -n)")
+	case files && f.AllNamespaces:
+		err = fmt.Errorf("-A lists Machines on the supervisor; it does not combine with -f (use -l to filter the files)")
+	case f.Recursive && !files:
+		err = fmt.Errorf("-R reads the subfolders of folders given with -f; give -f")
+	}
+	if err != nil {
+		return newUsageError(c, err)
+	}
+	return validSelector(c, f.Selector)
 }
 
 // options turns the rendering flags into pipeline options.
@@ -123,11 +156,31 @@ func (f *PipelineFlags) options(c *cobra.Command) (pipeline.Options, error) {
 	return o, nil
 }
 
-// plan reads the Machines and plans them all; nothing is written yet.
+// plan reads the Machines and plans them all; nothing is written yet. When a selection (-l, -A)
+// finds no Machine it says so on stderr, as kubectl does, and there is nothing to plan.
 func (r *pipelineRun) plan(ctx context.Context) ([]*pipeline.Plan, error) {
 	inputs, err := source.Load(ctx, r.pipeline.Supervisor, r.source)
 	if err != nil {
 		return nil, err
 	}
+	if len(inputs) == 0 {
+		fmt.Fprintln(r.errOut, r.nothingFound())
+		return nil, nil
+	}
 	return r.pipeline.Plan(ctx, inputs), nil
+}
+
+// nothingFound is kubectl's "No resources found" for Machines.
+func (r *pipelineRun) nothingFound() string {
+	where := fmt.Sprintf("in %s namespace", r.source.Namespace)
+	switch {
+	case len(r.source.Files) > 0:
+		where = "in the files"
+	case r.source.AllNamespaces:
+		where = "in any namespace"
+	}
+	if r.source.Selector != "" {
+		where += " matching -l " + r.source.Selector
+	}
+	return "No Machines found " + where + "."
 }

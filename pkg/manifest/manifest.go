@@ -10,10 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
@@ -37,89 +33,6 @@ type Machine struct {
 	Object map[string]any
 	// Origin is "FILE document N" (N counts from 1), for messages.
 	Origin string
-}
-
-// Reader reads the inputs from the OS file system; Stdin is used for "-".
-type Reader struct {
-	Stdin io.Reader
-}
-
-// Read decodes every Machine in paths. Folders are read one level deep, files ending .yaml, .yml
-// or .json, in name order. Any error refuses the whole input.
-func (r Reader) Read(paths []string) ([]Machine, error) {
-	var out []Machine
-	for _, p := range paths {
-		files, err := r.expand(p)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			data, err := r.readFile(f)
-			if err != nil {
-				return nil, err
-			}
-			ms, err := Decode(f, data)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, ms...)
-		}
-	}
-	return out, nil
-}
-
-func (r Reader) expand(p string) ([]string, error) {
-	if p == "-" {
-		return []string{"-"}, nil
-	}
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
-	}
-	if !info.IsDir() {
-		return []string{p}, nil
-	}
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		return nil, fmt.Errorf("read folder %s: %w", p, unwrapPathError(err))
-	}
-	var files []string
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
-			files = append(files, filepath.Join(p, e.Name()))
-		}
-	}
-	sort.Strings(files)
-	if len(files) == 0 {
-		return nil, fmt.Errorf("folder %s has no .yaml, .yml or .json files", p)
-	}
-	return files, nil
-}
-
-func (r Reader) readFile(name string) ([]byte, error) {
-	var src io.Reader
-	if name == "-" {
-		if r.Stdin == nil {
-			return nil, errors.New("read standard input: no input")
-		}
-		src = r.Stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, unwrapPathError(err))
-		}
-		defer f.Close()
-		src = f
-	}
-	data, err := io.ReadAll(io.LimitReader(src, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", displayName(name), err)
-	}
-	if len(data) > MaxFileBytes {
-		return nil, fmt.Errorf("%s: larger than %d MiB; refusing it (split the input)", displayName(name), MaxFileBytes>>20)
-	}
-	return data, nil
 }
 
 // Decode decodes the documents of one file. name is used in messages.
@@ -158,6 +71,9 @@ func decodeDoc(raw []byte, origin string) ([]Machine, error) {
 	}
 	switch {
 	case tm.APIVersion == "v1" && tm.Kind == "List":
+		if dup := duplicateKey(raw); dup != nil {
+			return nil, fmt.Errorf("%s: %w", origin, dup)
+		}
 		return decodeList(raw, origin)
 	case tm.Kind == "Machine" && tm.APIVersion == vitistackv1alpha1.GroupVersion.String():
 	case tm.Kind == "" || tm.APIVersion == "":
@@ -193,6 +109,9 @@ func (m Machine) SetNamespace(ns string) {
 func decodeMachine(raw []byte) (*vitistackv1alpha1.Machine, map[string]any, error) {
 	j, err := yaml.YAMLToJSONStrict(raw)
 	if err != nil {
+		if dup := duplicateKey(raw); dup != nil {
+			return nil, nil, dup
+		}
 		return nil, nil, err
 	}
 	var m vitistackv1alpha1.Machine
@@ -251,12 +170,4 @@ func displayName(name string) string {
 		return "<stdin>"
 	}
 	return name
-}
-
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,10 @@ func TestDecode(t *testing.T) {
 		{name: "other kind", in: m1 + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n", wantErr: "f.yaml document 2: v1 Secret is not a Machine"},
 		{name: "other kind in a List", in: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n", wantErr: "f.yaml document 1 items[0]: v1 Pod is not a Machine"},
 		{name: "unknown field", in: m1 + "  bogus: 1\n", wantErr: `f.yaml document 1: unknown field "spec.bogus"`},
-		{name: "duplicate field", in: m1 + "  provider: proxmox\n", wantErr: "f.yaml document 1"},
+		{name: "duplicate field", in: m1 + "  provider: proxmox\n", wantErr: "f.yaml document 1: spec.provider: given twice (lines 6 and 7); keep one"},
+		{name: "duplicate nested field", in: m1 + "  disks:\n  - name: a\n    sizeGB: 1\n    sizeGB: 2\n", wantErr: "f.yaml document 1: spec.disks[0].sizeGB: given twice (lines 9 and 10)"},
+		{name: "duplicate field in JSON", in: `{"apiVersion":"vitistack.io/v1alpha1","kind":"Machine","metadata":{"name":"j","name":"k"}}`, wantErr: "f.yaml document 1: metadata.name: given twice (lines 1 and 1)"},
+		{name: "duplicate field in a List item", in: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: vitistack.io/v1alpha1\n  kind: Machine\n  metadata:\n    name: l\n    name: m\n", wantErr: "f.yaml document 1: items[0].metadata.name: given twice (lines 7 and 8)"},
 		{name: "wrong type", in: strings.Replace(m1, "provider: kubevirt", "memory: lots", 1), wantErr: "f.yaml document 1"},
 		{name: "no kind", in: "metadata:\n  name: x\n", wantErr: "apiVersion and kind are required"},
 		{name: "no name", in: strings.Replace(m1, "  name: a\n", "  labels: {}\n", 1), wantErr: "metadata.name is required"},
@@ -59,7 +63,7 @@ func TestReadFoldersStdinAndSizeCap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ms, err := manifest.Reader{Stdin: strings.NewReader(strings.Replace(m1, "name: a", "name: s", 1))}.Read([]string{dir, "-"})
+	ms, err := manifest.Reader{Stdin: strings.NewReader(strings.Replace(m1, "name: a", "name: s", 1))}.Read(context.Background(), []string{dir, "-"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +78,10 @@ func TestReadFoldersStdinAndSizeCap(t *testing.T) {
 	if err := os.WriteFile(big, make([]byte, manifest.MaxFileBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (manifest.Reader{}).Read([]string{big}); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+	if _, err := (manifest.Reader{}).Read(context.Background(), []string{big}); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
 		t.Errorf("size cap: %v", err)
 	}
-	if _, err := (manifest.Reader{}).Read([]string{filepath.Join(dir, "missing.yaml")}); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+	if _, err := (manifest.Reader{}).Read(context.Background(), []string{filepath.Join(dir, "missing.yaml")}); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -11,31 +11,68 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/manifest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 )
 
-// Request says where the Machines come from: Files, else Names, in Namespace.
+// Request says where the Machines come from: Files, else Names, else a list of the supervisor by
+// Selector and/or AllNamespaces.
 type Request struct {
 	// Files are -f arguments: files, folders or "-" for Stdin.
 	Files []string
 	Stdin io.Reader
+	// Recursive reads the subfolders of folders in Files (-R).
+	Recursive bool
 	// Names are Machines on the supervisor.
 	Names []string
-	// Namespace is the namespace of named Machines, and of file Machines that name none.
+	// Selector is a label selector (-l). Without Files and Names, the Machines of Namespace (of all
+	// namespaces with AllNamespaces) that match it are listed; with Files, only the file Machines
+	// that match it are kept, as kubectl apply -f -l does.
+	Selector string
+	// AllNamespaces (-A) lists the Machines of every namespace.
+	AllNamespaces bool
+	// Namespace is the namespace of named Machines, of listed ones, and of file Machines that name none.
 	Namespace string
 	// ExplicitNamespace is true when -n was given: a file Machine in another namespace is refused.
 	ExplicitNamespace bool
+	// Note, when set, is told what was left out and why: files and folders skipped, Machines given
+	// twice.
+	Note func(string)
 }
 
 // Load reads the Machines of a request. Machines from files are decoded and checked completely
-// before anything else happens; any error refuses the whole input.
+// before anything else happens; any error refuses the whole input. A Machine given twice is read
+// once (with a note) when both are the same, and refused, naming both origins, when they differ.
 func Load(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
-	if len(req.Files) > 0 {
-		return fromFiles(req)
+	sel, err := labels.Parse(req.Selector)
+	if err != nil {
+		return nil, fmt.Errorf("-l %q: %w", req.Selector, err)
 	}
+	var inputs []pipeline.Input
+	switch {
+	case len(req.Files) > 0:
+		inputs, err = fromFiles(ctx, req, sel)
+	case len(req.Names) > 0:
+		inputs, err = byName(ctx, sup, req)
+	case req.Selector != "" || req.AllNamespaces:
+		inputs, err = listed(ctx, sup, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return once(inputs, req.note)
+}
+
+func (req Request) note(msg string) {
+	if req.Note != nil {
+		req.Note(msg)
+	}
+}
+
+func byName(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
 	inputs := make([]pipeline.Input, 0, len(req.Names))
 	for _, name := range req.Names {
 		var m vitistackv1alpha1.Machine
@@ -50,8 +87,30 @@ func Load(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Inp
 	return inputs, nil
 }
 
-func fromFiles(req Request) ([]pipeline.Input, error) {
-	ms, err := manifest.Reader{Stdin: req.Stdin}.Read(req.Files)
+// listed lists the Machines of the request's namespace (all with AllNamespaces) that match its
+// selector, whole, with one paged list.
+func listed(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
+	ns := req.Namespace
+	if req.AllNamespaces {
+		ns = ""
+	}
+	var inputs []pipeline.Input
+	err := sup.List(ctx, cluster.Machines, ns, req.Selector, func(u *unstructured.Unstructured) error {
+		var m vitistackv1alpha1.Machine
+		if err := cluster.FromUnstructured(u, &m); err != nil {
+			return fmt.Errorf("decode machine %q: %w", u.GetNamespace()+"/"+u.GetName(), err)
+		}
+		inputs = append(inputs, pipeline.Input{Machine: &m})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list machines on the supervisor: %w", err)
+	}
+	return inputs, nil
+}
+
+func fromFiles(ctx context.Context, req Request, sel labels.Selector) ([]pipeline.Input, error) {
+	ms, err := manifest.Reader{Stdin: req.Stdin, Recursive: req.Recursive, Note: req.Note}.Read(ctx, req.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +121,9 @@ func fromFiles(req Request) ([]pipeline.Input, error) {
 			m.SetNamespace(req.Namespace)
 		case req.ExplicitNamespace && m.Machine.Namespace != req.Namespace:
 			return nil, fmt.Errorf("%s: the namespace of Machine %q is %q, not %q (pass --namespace=%s or remove -n)", m.Origin, m.Machine.Name, m.Machine.Namespace, req.Namespace, m.Machine.Namespace)
+		}
+		if !sel.Matches(labels.Set(m.Machine.Labels)) {
+			continue
 		}
 		inputs = append(inputs, pipeline.Input{Machine: m.Machine, Object: m.Object, FromFile: true, Origin: m.Origin})
 	}
