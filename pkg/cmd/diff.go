@@ -85,8 +85,11 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 			fmt.Fprintf(o.root.ErrOut, "skipped machine %q: %s\n", pl.Key(), pl.SkipReason)
 		}
 		for _, it := range pl.Items {
-			if it.Action == pipeline.Skipped {
+			switch {
+			case it.Action == pipeline.Skipped:
 				fmt.Fprintf(o.root.ErrOut, "skipped %s: %s\n", it.Ref(), it.Message)
+			case it.Action == pipeline.Differs && it.Message != "":
+				fmt.Fprintf(o.root.ErrOut, "note: %s: %s\n", it.Ref(), it.Message)
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"strings"
 	"testing"
 	"time"
@@ -229,6 +231,27 @@ func TestMachineFromAFile(t *testing.T) {
 		// The file sets no disks, so the live Machine (with its disk) matches it where the file speaks.
 		wantRows(t, rows, "supervisor machine.vitistack.io/filed unchanged", "kv-a namespace/team created",
 			"kv-a persistentvolumeclaim/vm-filed-os-pvc created", "kv-a virtualmachine.kubevirt.io/vm-filed created")
+	})
+	t.Run("present and different: exists (differs), planned from the live one, and said so", func(t *testing.T) {
+		live := machineYAML("team", "filed", onA, "cpu:", "  cores: 2")
+		file := machineYAML("team", "filed", onA, "cpu:", "  cores: 4")
+		w := clustertest.NewWorld([]string{"kv-a"}, live)
+		in := []pipeline.Input{{Machine: typed(t, file), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(file).Object}}
+		p := newPipeline(w, write.None, target.Options{})
+		plans, rows := run(t, p, in)
+		wantRows(t, rows, "supervisor machine.vitistack.io/filed exists (differs): the live Machine differs from m.yaml document 1; "+
+			"the live one is provisioned (an existing Machine is never updated; see the diff)",
+			"kv-a namespace/team created", "kv-a persistentvolumeclaim/vm-filed-root-pvc created", "kv-a virtualmachine.kubevirt.io/vm-filed created")
+		if cores, _, _ := unstructured.NestedInt64(plans[0].VM.Desired, "spec", "template", "spec", "domain", "cpu", "cores"); cores != 2 {
+			t.Errorf("VM rendered with %d cores, the live Machine has 2", cores)
+		}
+		diffs := pipeline.Diffs(plans)
+		if len(diffs) == 0 || diffs[0].Name != "vitistack.io.v1alpha1.Machine.team.filed" || diffs[0].Live == nil {
+			t.Fatalf("diffs %v", diffs)
+		}
+		if c, _, _ := unstructured.NestedFieldNoCopy(diffs[0].Desired, "spec", "cpu", "cores"); fmt.Sprint(c) != "4" {
+			t.Errorf("the Machine's diff does not show the file: cores %v", c)
+		}
 	})
 	t.Run("the supervisor namespace is missing", func(t *testing.T) {
 		w := clustertest.NewWorld([]string{"kv-a"})

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -173,7 +174,9 @@ func (pl *Plan) originOr(s string) string {
 }
 
 // loadLiveMachine replaces a Machine from a file by the live one when it exists: existing Machines
-// are never updated, so the live one is what gets provisioned.
+// are never updated, so the live one is what gets provisioned. When the live Machine differs from
+// the file (on the fields the file sets), the item is "exists (differs)" and says that the live one
+// is provisioned; its diff shows the file against the live Machine.
 func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 	desired := pl.Object
 	if desired == nil {
@@ -198,6 +201,10 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 		}
 		pl.Machine = &live
 		item.Live = u.Object
+		if !diff.Equal(desired, u.Object) {
+			item.Action = Differs
+			item.Message = fmt.Sprintf("the live Machine differs from %s; the live one is provisioned (an existing Machine is never updated; see the diff)", pl.originOr("the file"))
+		}
 	}
 	pl.Items = append(pl.Items, item)
 	return nil
