@@ -136,7 +136,16 @@ func (c *Client) List(ctx context.Context, r Resource, namespace, selector strin
 
 // ListFrom is List that also returns the resourceVersion of the list, from which a watch resumes.
 func (c *Client) ListFrom(ctx context.Context, r Resource, namespace, selector string, each func(*unstructured.Unstructured) error) (string, error) {
-	opts := metav1.ListOptions{LabelSelector: selector, Limit: PageSize}
+	return c.list(ctx, r, namespace, metav1.ListOptions{LabelSelector: selector, Limit: PageSize}, each)
+}
+
+// ListFields is List by a field selector ("involvedObject.name=vm-web,type=Warning").
+func (c *Client) ListFields(ctx context.Context, r Resource, namespace, fieldSelector string, each func(*unstructured.Unstructured) error) error {
+	_, err := c.list(ctx, r, namespace, metav1.ListOptions{FieldSelector: fieldSelector, Limit: PageSize}, each)
+	return err
+}
+
+func (c *Client) list(ctx context.Context, r Resource, namespace string, opts metav1.ListOptions, each func(*unstructured.Unstructured) error) (string, error) {
 	for {
 		var list *unstructured.UnstructuredList
 		err := c.do(ctx, func(ctx context.Context) (err error) {

@@ -377,9 +377,19 @@ func TestWait(t *testing.T) {
 		name, then string
 		timeout    time.Duration
 		cancel     bool
+		events     []string
 		want       string
 	}{
 		{name: "running", then: "Running", timeout: time.Minute},
+		{name: "terminal status with the VM's last warning event", then: "ErrorUnschedulable", timeout: time.Minute,
+			events: []string{
+				eventDoc("e1", "VirtualMachineInstance", "vm-web", "Warning", "FailedScheduling", "0/3 nodes are available", "2026-01-01T10:00:00Z"),
+				eventDoc("e2", "VirtualMachineInstance", "vm-web", "Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient memory", "2026-01-01T10:05:00Z"),
+				eventDoc("e3", "VirtualMachine", "vm-web", "Normal", "SuccessfulCreate", "Started the virtual machine", "2026-01-01T10:06:00Z"),
+				eventDoc("e4", "VirtualMachine", "vm-other", "Warning", "Other", "not this VM", "2026-01-01T10:07:00Z"),
+			},
+			want: "not Running after 1m0s:\n  virtualmachine.kubevirt.io/vm-web on kv-a: last status: ErrorUnschedulable (a status that does not resolve by waiting; not waiting for it); " +
+				"last warning event: FailedScheduling: 0/3 nodes are available: 3 Insufficient memory"},
 		{name: "terminal status stops at once", then: "ErrImagePull", timeout: time.Minute,
 			want: "not Running after 1m0s:\n  virtualmachine.kubevirt.io/vm-web on kv-a: last status: ErrImagePull (a status that does not resolve by waiting; not waiting for it)"},
 		{name: "timeout", then: "Provisioning", timeout: 300 * time.Millisecond,
@@ -392,6 +402,9 @@ func TestWait(t *testing.T) {
 			a := w.Remotes["kv-a"]
 			_ = a.Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
 			_ = a.Fake.Tracker().Add(clustertest.Object(vmDoc("Starting")))
+			for _, e := range tc.events {
+				_ = a.Fake.Tracker().Add(clustertest.Object(e))
+			}
 			p := newPipeline(w, write.None, target.Options{})
 			plans, _ := run(t, p, inputs(typed(t, doc)))
 			ctx, cancel := context.WithCancel(context.Background())
@@ -425,4 +438,10 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// eventDoc is a core/v1 Event in namespace team about an object.
+func eventDoc(name, kind, object, typ, reason, message, at string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: Event\nmetadata:\n  name: %s\n  namespace: team\ninvolvedObject:\n  apiVersion: kubevirt.io/v1\n  kind: %s\n  name: %s\n  namespace: team\n"+
+		"type: %s\nreason: %s\nmessage: %q\nlastTimestamp: %q\n", name, kind, object, typ, reason, message, at)
 }

@@ -11,6 +11,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
 // Running is the VirtualMachine printableStatus --wait waits for.
@@ -66,7 +68,7 @@ func (p *Pipeline) Wait(ctx context.Context, plans []*Plan, timeout time.Duratio
 			}
 			line := fmt.Sprintf("%s on %s: last status: %s", pl.VM.Ref(), pl.Target.Cluster.ID, orUnknown(last))
 			if errors.Is(err, errTerminal) {
-				line += " (" + err.Error() + "; not waiting for it)"
+				line += " (" + err.Error() + "; not waiting for it)" + lastWarning(ctx, pl)
 			} else if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 				line += ": " + err.Error()
 			}
@@ -138,6 +140,54 @@ func drain(ctx context.Context, w watch.Interface, seen func(string)) (bool, err
 			}
 		}
 	}
+}
+
+// eventTimeout bounds the read of a VM's events after it reached a terminal status.
+const eventTimeout = 5 * time.Second
+
+// lastWarning is "; last warning event: REASON: MESSAGE" for the newest Warning event of the VM
+// (or of its VMI, which has the VM's name), read from the VM's namespace; "" when there is none. The
+// read is not bounded by the cluster's deadline: waiting comes after the cluster's work.
+func lastWarning(ctx context.Context, pl *Plan) string {
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	vm := pl.VM
+	var newest *unstructured.Unstructured
+	var newestAt time.Time
+	err := pl.Target.Cluster.Unbounded().ListFields(ctx, cluster.Events, vm.Namespace, "involvedObject.name="+vm.Name+",type=Warning", func(u *unstructured.Unstructured) error {
+		name, _, _ := unstructured.NestedString(u.Object, "involvedObject", "name")
+		kind, _, _ := unstructured.NestedString(u.Object, "involvedObject", "kind")
+		typ, _, _ := unstructured.NestedString(u.Object, "type")
+		if name != vm.Name || typ != "Warning" || (kind != "VirtualMachine" && kind != "VirtualMachineInstance") {
+			return nil
+		}
+		if at := eventTime(u); newest == nil || !at.Before(newestAt) {
+			newest, newestAt = u, at
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "; its events could not be read: " + err.Error()
+	case newest == nil:
+		return ""
+	}
+	reason, _, _ := unstructured.NestedString(newest.Object, "reason")
+	msg, _, _ := unstructured.NestedString(newest.Object, "message")
+	return "; last warning event: " + reason + ": " + msg
+}
+
+// eventTime is when an event last happened: lastTimestamp, the series' last observation, eventTime,
+// or when it was stored.
+func eventTime(u *unstructured.Unstructured) time.Time {
+	for _, path := range [][]string{{"lastTimestamp"}, {"series", "lastObservedTime"}, {"eventTime"}} {
+		if s, _, _ := unstructured.NestedString(u.Object, path...); s != "" {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				return t
+			}
+		}
+	}
+	return u.GetCreationTimestamp().Time
 }
 
 func orUnknown(s string) string {
