@@ -62,8 +62,30 @@ func UserAgent() string { return "kubectl-vitimachine/" + version.Get().GitVersi
 // PageSize is the limit of each page of a list.
 const PageSize = 500
 
-// FieldManager is the field manager of every write.
-const FieldManager = "kubectl-vitimachine"
+// DefaultFieldManager is the field manager of writes whose WriteOptions name none.
+const DefaultFieldManager = "kubectl-vitimachine"
+
+// WriteOptions are the options of one write.
+type WriteOptions struct {
+	// DryRun sends the write with dryRun=All: the server checks it and stores nothing.
+	DryRun bool
+	// FieldManager names the writer in the object's managedFields; "" is DefaultFieldManager.
+	FieldManager string
+}
+
+func (o WriteOptions) fieldManager() string {
+	if o.FieldManager == "" {
+		return DefaultFieldManager
+	}
+	return o.FieldManager
+}
+
+func (o WriteOptions) dryRun() []string {
+	if o.DryRun {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
+}
 
 // Client is one API server.
 type Client struct {
@@ -167,17 +189,14 @@ func (c *Client) list(ctx context.Context, r Resource, namespace string, opts me
 	}
 }
 
-// Create creates obj. dryRun sends it with dryRun=All. Field validation is strict, so an unknown or
-// duplicated field is an error, not silently dropped. Only package write calls it.
-func (c *Client) Create(ctx context.Context, r Resource, obj runtime.Object, dryRun bool) (*unstructured.Unstructured, error) {
+// Create creates obj. Field validation is strict, so an unknown or duplicated field is an error,
+// not silently dropped. Only package write calls it.
+func (c *Client) Create(ctx context.Context, r Resource, obj runtime.Object, wo WriteOptions) (*unstructured.Unstructured, error) {
 	u, err := ToUnstructured(obj)
 	if err != nil {
 		return nil, err
 	}
-	opts := metav1.CreateOptions{FieldValidation: "Strict", FieldManager: FieldManager}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
+	opts := metav1.CreateOptions{FieldValidation: "Strict", FieldManager: wo.fieldManager(), DryRun: wo.dryRun()}
 	var out *unstructured.Unstructured
 	err = c.do(ctx, func(ctx context.Context) (err error) {
 		out, err = c.resource(r, u.GetNamespace()).Create(ctx, u, opts)
@@ -187,11 +206,8 @@ func (c *Client) Create(ctx context.Context, r Resource, obj runtime.Object, dry
 }
 
 // MergePatch applies a JSON merge patch. Only package write calls it.
-func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name string, patch []byte, dryRun bool) error {
-	opts := metav1.PatchOptions{FieldManager: FieldManager}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
+func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name string, patch []byte, wo WriteOptions) error {
+	opts := metav1.PatchOptions{FieldManager: wo.fieldManager(), DryRun: wo.dryRun()}
 	return c.served(r, c.do(ctx, func(ctx context.Context) error {
 		_, err := c.resource(r, namespace).Patch(ctx, name, "application/merge-patch+json", patch, opts)
 		return err
@@ -200,12 +216,9 @@ func (c *Client) MergePatch(ctx context.Context, r Resource, namespace, name str
 
 // Update replaces an object; its metadata.resourceVersion makes the server refuse the write (409
 // Conflict) when the object changed since it was read. Only package write calls it.
-func (c *Client) Update(ctx context.Context, r Resource, obj map[string]any, dryRun bool) (*unstructured.Unstructured, error) {
+func (c *Client) Update(ctx context.Context, r Resource, obj map[string]any, wo WriteOptions) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{Object: obj}
-	opts := metav1.UpdateOptions{FieldValidation: "Strict", FieldManager: FieldManager}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
+	opts := metav1.UpdateOptions{FieldValidation: "Strict", FieldManager: wo.fieldManager(), DryRun: wo.dryRun()}
 	var out *unstructured.Unstructured
 	err := c.do(ctx, func(ctx context.Context) (err error) {
 		out, err = c.resource(r, u.GetNamespace()).Update(ctx, u, opts)

@@ -4,36 +4,48 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
-// DryRunFlag is kubectl's --dry-run: none, client or server; bare --dry-run and the boolean values
-// are accepted with kubectl's deprecation warning.
+// DryRunFlag is the flags of a command that writes, as kubectl has them: --dry-run (none, client or
+// server; bare --dry-run and the boolean values are accepted with kubectl's deprecation warning) and
+// --field-manager. Its Writer is the command's write seam.
 type DryRunFlag struct {
-	Value    string
-	strategy write.Strategy
+	Value        string
+	FieldManager string
+	strategy     write.Strategy
 }
 
 // dryRunUnchanged is what a bare --dry-run sets, as in kubectl.
 const dryRunUnchanged = "unchanged"
 
-// AddFlag registers --dry-run.
+// AddFlag registers --dry-run and --field-manager.
 func (f *DryRunFlag) AddFlag(fs *pflag.FlagSet) {
 	if f.Value == "" {
 		f.Value = "none"
 	}
+	if f.FieldManager == "" {
+		f.FieldManager = cluster.DefaultFieldManager
+	}
 	fs.StringVar(&f.Value, "dry-run", f.Value, `"none", "client" (write nothing anywhere) or "server" (send every write with dryRun=All)`)
 	fs.Lookup("dry-run").NoOptDefVal = dryRunUnchanged
+	fs.StringVar(&f.FieldManager, "field-manager", f.FieldManager, "Name of the manager used to track field ownership of every object the plugin writes")
 }
 
-// Complete parses the value; a deprecated spelling prints kubectl's warning on warn.
+// Complete parses the values; a deprecated spelling prints kubectl's warning on warn.
 func (f *DryRunFlag) Complete(c *cobra.Command) error {
+	if err := validFieldManager(f.FieldManager); err != nil {
+		return newUsageError(c, err)
+	}
 	switch f.Value {
 	case dryRunUnchanged:
 		fmt.Fprintln(c.ErrOrStderr(), "warning: --dry-run is deprecated and can be replaced with --dry-run=client.")
@@ -51,8 +63,23 @@ func (f *DryRunFlag) Complete(c *cobra.Command) error {
 	return nil
 }
 
-// Writer is the write seam for the parsed strategy.
-func (f *DryRunFlag) Writer() write.Writer { return write.Writer{Strategy: f.strategy} }
+// Writer is the write seam for the parsed strategy and field manager.
+func (f *DryRunFlag) Writer() write.Writer {
+	return write.Writer{Strategy: f.strategy, FieldManager: f.FieldManager}
+}
+
+// validFieldManager checks --field-manager as the API server does: 1 to 128 printable characters.
+func validFieldManager(s string) error {
+	if s == "" || utf8.RuneCountInString(s) > 128 {
+		return fmt.Errorf("invalid --field-manager %q (use 1 to 128 characters)", s)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return fmt.Errorf("invalid --field-manager %q (only printable characters)", s)
+		}
+	}
+	return nil
+}
 
 // Stores reports whether the run stores what it writes (no dry run).
 func (f *DryRunFlag) Stores() bool { return f.strategy == write.None }

@@ -69,9 +69,10 @@ func RegisterRemote(ctx context.Context, sup *cluster.Client, name string, kubec
 	return Create(ctx, sup, cluster.KubevirtConfigs, kc)
 }
 
-// Create creates an object and wraps the error with what was created.
+// Create creates an object, as the field manager HarnessUserAgent (not the plugin's), and wraps
+// the error with what was created.
 func Create(ctx context.Context, c *cluster.Client, r cluster.Resource, u *unstructured.Unstructured) error {
-	if _, err := c.Create(ctx, r, u, false); err != nil {
+	if _, err := c.Create(ctx, r, u, cluster.WriteOptions{FieldManager: HarnessUserAgent}); err != nil {
 		return fmt.Errorf("%s: create %s: %w", c.ID, r.Ref(u.GetName()), err)
 	}
 	return nil

@@ -84,9 +84,13 @@ type Outcome struct {
 	Err    error
 }
 
-// Writer writes under a strategy. The zero value writes for real.
+// Writer writes under a strategy. The zero value writes for real, as the field manager
+// cluster.DefaultFieldManager.
 type Writer struct {
 	Strategy Strategy
+	// FieldManager names the plugin in managedFields of every object it writes (--field-manager);
+	// "" is cluster.DefaultFieldManager.
+	FieldManager string
 	// Wait waits between retries; nil waits on a real timer. Tests inject their own.
 	Wait func(ctx context.Context, d time.Duration) error
 }
@@ -119,7 +123,7 @@ func (w Writer) Create(ctx context.Context, c *cluster.Client, r cluster.Resourc
 	}
 	u := &unstructured.Unstructured{Object: obj}
 	err := w.retry(ctx, func() (bool, error) {
-		_, err := c.Create(ctx, r, u, w.Strategy == Server)
+		_, err := c.Create(ctx, r, u, w.options())
 		if err != nil && ambiguous(err) && w.Strategy == None {
 			if _, getErr := c.GetUnstructured(ctx, r, u.GetNamespace(), u.GetName()); getErr == nil {
 				return true, nil
@@ -144,7 +148,7 @@ func (w Writer) Annotate(ctx context.Context, c *cluster.Client, r cluster.Resou
 		return Outcome{Result: Failed, Err: err}
 	}
 	return w.outcome(w.retry(ctx, func() (bool, error) {
-		return false, c.MergePatch(ctx, r, namespace, name, patch, w.Strategy == Server)
+		return false, c.MergePatch(ctx, r, namespace, name, patch, w.options())
 	}))
 }
 
@@ -155,7 +159,7 @@ func (w Writer) Update(ctx context.Context, c *cluster.Client, r cluster.Resourc
 		return Outcome{Result: WouldStore}
 	}
 	err := w.retry(ctx, func() (bool, error) {
-		_, err := c.Update(ctx, r, obj, w.Strategy == Server)
+		_, err := c.Update(ctx, r, obj, w.options())
 		return false, err
 	})
 	if apierrors.IsConflict(err) {
@@ -193,6 +197,11 @@ func (w Writer) Delete(ctx context.Context, c *cluster.Client, r cluster.Resourc
 		return Outcome{Result: Changed, Err: err}
 	}
 	return w.outcome(err)
+}
+
+// options are the options of every write the writer sends.
+func (w Writer) options() cluster.WriteOptions {
+	return cluster.WriteOptions{DryRun: w.Strategy == Server, FieldManager: w.FieldManager}
 }
 
 func (w Writer) outcome(err error) Outcome {
