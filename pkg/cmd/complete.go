@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 )
 
 // completionTimeout bounds the API calls made while the user waits at a TAB.
@@ -25,11 +26,41 @@ func completeMachines(root *RootOptions) cobra.CompletionFunc {
 	}
 }
 
-// registerCompletions adds dynamic completion of the flags that name cluster objects.
+// registerCompletions adds completion of the command's flags: the flags that name cluster objects
+// from the supervisor, the enum flags with their values (never file names).
 func registerCompletions(c *cobra.Command, root *RootOptions) {
 	_ = c.RegisterFlagCompletionFunc("kubevirt-config", func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return completeNames(root, cluster.KubevirtConfigs, "", toComplete, nil)
 	})
+	for flag, values := range map[string][]string{
+		"naming":      namings,
+		"dry-run":     {"none", "client", "server"},
+		"volume-mode": volumeModes,
+		"access-mode": accessModes,
+		"report":      printer.ReportFormats,
+	} {
+		if c.Flags().Lookup(flag) != nil {
+			_ = c.RegisterFlagCompletionFunc(flag, completeValues(values))
+		}
+	}
+}
+
+// completeValues completes a flag to fixed values. A value ending in "=" (jsonpath=) is completed
+// without a trailing space, so the template can follow.
+func completeValues(values []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		directive := cobra.ShellCompDirectiveNoFileComp
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(v, toComplete) {
+				out = append(out, v)
+				if strings.HasSuffix(v, "=") {
+					directive |= cobra.ShellCompDirectiveNoSpace
+				}
+			}
+		}
+		return out, directive
+	}
 }
 
 // registerNamespaceCompletion completes -n with the supervisor's namespaces.

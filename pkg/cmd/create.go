@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +20,7 @@ type CreateOptions struct {
 	Pipeline *PipelineFlags
 	DryRun   DryRunFlag
 	Output   OutputFlag
+	Report   string
 	Diff     bool
 	Wait     bool
 	Timeout  time.Duration
@@ -27,9 +30,9 @@ type CreateOptions struct {
 
 // NewCmdCreate builds `kubectl vitimachine create`.
 func NewCmdCreate(root *RootOptions) *cobra.Command {
-	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Timeout: 5 * time.Minute,
-		Output: OutputFlag{Allowed: []string{"yaml", "json", "name"},
-			Help: "Print the objects this run creates (or would create) as a v1 List: yaml, json or name (the report then goes to stderr)"}}
+	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Timeout: 5 * time.Minute, Report: "table",
+		Output: OutputFlag{Allowed: []string{"yaml", "json", "name"}, JSONPath: true,
+			Help: "Print the objects this run creates (or would create) as a v1 List: yaml, json, name or jsonpath=TEMPLATE (the report then goes to stderr)"}}
 	c := &cobra.Command{
 		Use:   "create (-f FILENAME [-R] | NAME... | -l SELECTOR | -A)",
 		Short: "Provision Machines on their KubeVirt clusters: namespace, PVCs, then the VirtualMachine",
@@ -74,7 +77,8 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
 	}
 	o.Pipeline.AddFlags(c.Flags(), "Provision Machines that carry the kubevirt-operator's finalizer (owned by a running operator)")
 	o.DryRun.AddFlag(c.Flags())
-	o.Output.AddFlag(c.Flags())
+	o.Output.AddFlag(c)
+	c.Flags().StringVar(&o.Report, "report", o.Report, "Format of the report: table, or json or yaml for scripts (each object's Machine, cluster, action and message, and the counts)")
 	c.Flags().BoolVar(&o.Diff, "diff", false, "Show a diff of every object against what is live before the report")
 	c.Flags().BoolVar(&o.Wait, "wait", false, "Wait until every VirtualMachine is Running")
 	c.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "How long --wait waits")
@@ -89,6 +93,9 @@ func (o *CreateOptions) Complete(c *cobra.Command, args []string) error {
 	}
 	if err := o.Output.Validate(c); err != nil {
 		return err
+	}
+	if !slices.Contains(printer.ReportFormats, o.Report) {
+		return newUsageError(c, fmt.Errorf("invalid --report %q (use %s)", o.Report, orList(printer.ReportFormats)))
 	}
 	run, err := o.Pipeline.complete(c, o.root, args, o.DryRun.Writer())
 	o.run = run
@@ -128,12 +135,8 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	pal := printer.NewPalette(o.root.colorFor(report))
-	if err := printer.Report(report, printer.Rows(plans), pal); err != nil {
-		return err
-	}
 	sum := p.Summarize(plans)
-	if err := printer.Summary(report, sum); err != nil {
+	if err := o.printReport(report, plans, sum); err != nil {
 		return err
 	}
 	if sum.Failed > 0 {
@@ -146,6 +149,17 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 		return o.wait(ctx, plans)
 	}
 	return nil
+}
+
+// printReport prints the report as --report says: the table and the summary line, or the data.
+func (o *CreateOptions) printReport(w io.Writer, plans []*pipeline.Plan, sum pipeline.Summary) error {
+	if o.Report != "table" {
+		return printer.ReportStructured(w, o.Report, printer.Rows(plans), sum)
+	}
+	if err := printer.Report(w, printer.Rows(plans), printer.NewPalette(o.root.colorFor(w))); err != nil {
+		return err
+	}
+	return printer.Summary(w, sum)
 }
 
 func (o *CreateOptions) wait(ctx context.Context, plans []*pipeline.Plan) error {

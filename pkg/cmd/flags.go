@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -88,20 +89,37 @@ func (f *DryRunFlag) Stores() bool { return f.strategy == write.None }
 type OutputFlag struct {
 	Value   string
 	Allowed []string
-	Help    string
+	// JSONPath accepts jsonpath=TEMPLATE too.
+	JSONPath bool
+	Help     string
 }
 
-// AddFlag registers -o/--output.
-func (f *OutputFlag) AddFlag(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.Value, "output", "o", f.Value, f.Help)
+// Formats are the values -o completes to.
+func (f *OutputFlag) Formats() []string {
+	if f.JSONPath {
+		return append(slices.Clone(f.Allowed), printer.JSONPathPrefix)
+	}
+	return f.Allowed
 }
 
-// Validate refuses a format the command does not print.
+// AddFlag registers -o/--output and its completion.
+func (f *OutputFlag) AddFlag(c *cobra.Command) {
+	c.Flags().StringVarP(&f.Value, "output", "o", f.Value, f.Help)
+	_ = c.RegisterFlagCompletionFunc("output", completeValues(f.Formats()))
+}
+
+// Validate refuses a format the command does not print, and a JSONPath template that does not parse.
 func (f *OutputFlag) Validate(c *cobra.Command) error {
 	if f.Value == "" || slices.Contains(f.Allowed, f.Value) {
 		return nil
 	}
-	return newUsageError(c, fmt.Errorf("invalid --output %q (use %s)", f.Value, orList(f.Allowed)))
+	if f.JSONPath && strings.HasPrefix(f.Value, printer.JSONPathPrefix) {
+		if err := printer.ParseJSONPath(f.Value); err != nil {
+			return newUsageError(c, fmt.Errorf("invalid --output: %w", err))
+		}
+		return nil
+	}
+	return newUsageError(c, fmt.Errorf("invalid --output %q (use %s)", f.Value, orList(f.Formats())))
 }
 
 // orList is "a, b or c".

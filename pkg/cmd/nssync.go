@@ -33,7 +33,7 @@ type NSSyncOptions struct {
 // NewCmdNSSync builds `kubectl vitimachine ns-sync`.
 func NewCmdNSSync(root *RootOptions) *cobra.Command {
 	o := &NSSyncOptions{root: root, Target: newTargetFlags(),
-		Output:    OutputFlag{Allowed: []string{"yaml", "json"}, Help: "Print the report as yaml or json"},
+		Output:    OutputFlag{Allowed: []string{"yaml", "json"}, JSONPath: true, Help: "Print the report as yaml, json or jsonpath=TEMPLATE"},
 		ManagedBy: vitistack.DefaultManagedByKey + "=" + vitistack.DefaultManagedByValue, Concurrency: 16}
 	c := &cobra.Command{
 		Use:   "ns-sync",
@@ -73,7 +73,7 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
 	f := c.Flags()
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector of the Machines")
 	o.DryRun.AddFlag(f)
-	o.Output.AddFlag(f)
+	o.Output.AddFlag(c)
 	f.BoolVar(&o.Diff, "diff", false, "Show the namespaces that would be created, as a diff")
 	f.StringVar(&o.ManagedBy, "managed-by-label", o.ManagedBy, "KEY=VALUE label put on created namespaces, and used to find orphans")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "Namespace creates in flight per cluster")

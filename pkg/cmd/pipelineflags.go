@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -55,6 +56,13 @@ func (f *PipelineFlags) AddFlags(fs *pflag.FlagSet, forceHelp string) {
 	fs.BoolVar(&f.Force, "force", false, forceHelp)
 	f.Target.AddFlags(fs)
 }
+
+// The values of the enum flags, for checks and completion.
+var (
+	namings     = []string{string(render.NamingSeed), string(render.NamingOperator)}
+	volumeModes = []string{string(corev1.PersistentVolumeBlock), string(corev1.PersistentVolumeFilesystem)}
+	accessModes = []string{string(corev1.ReadWriteOnce), string(corev1.ReadWriteMany), string(corev1.ReadOnlyMany), string(corev1.ReadWriteOncePod)}
+)
 
 // pipelineRun is what Complete builds for create and diff: the pipeline and where its Machines
 // come from.
@@ -134,15 +142,11 @@ func (f *PipelineFlags) options(c *cobra.Command) (pipeline.Options, error) {
 	if err != nil {
 		return o, err
 	}
-	switch corev1.PersistentVolumeMode(f.VolumeMode) {
-	case corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem:
-	default:
-		return o, newUsageError(c, fmt.Errorf("invalid --volume-mode %q (use Block or Filesystem)", f.VolumeMode))
+	if !slices.Contains(volumeModes, f.VolumeMode) {
+		return o, newUsageError(c, fmt.Errorf("invalid --volume-mode %q (use %s)", f.VolumeMode, orList(volumeModes)))
 	}
-	switch corev1.PersistentVolumeAccessMode(f.AccessMode) {
-	case "", corev1.ReadWriteOnce, corev1.ReadWriteMany, corev1.ReadOnlyMany, corev1.ReadWriteOncePod:
-	default:
-		return o, newUsageError(c, fmt.Errorf("invalid --access-mode %q (use ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod)", f.AccessMode))
+	if f.AccessMode != "" && !slices.Contains(accessModes, f.AccessMode) {
+		return o, newUsageError(c, fmt.Errorf("invalid --access-mode %q (use %s)", f.AccessMode, orList(accessModes)))
 	}
 	o.Render = render.Options{
 		Naming:         naming,

@@ -73,6 +73,7 @@ VirtualMachine. Nothing is ever deleted and existing objects are never updated.`
 	flags := root.PersistentFlags()
 	o.ConfigFlags.AddFlags(flags)
 	flags.StringVar(&o.Color, "color", o.Color, "When to colour output: auto, always or never (auto honours NO_COLOR and colours only terminals)")
+	_ = root.RegisterFlagCompletionFunc("color", completeValues([]string{"auto", "always", "never"}))
 	addKlogFlags(flags)
 	registerNamespaceCompletion(root, o)
 

@@ -60,7 +60,7 @@ Exit status: 0 when every version could be read, 2 when the supervisor or any re
 		},
 	}
 	c.Flags().BoolVar(&o.ClientOnly, "client", false, "Print only the client version; contact no cluster")
-	o.Output.AddFlag(c.Flags())
+	o.Output.AddFlag(c)
 	c.Flags().StringSliceVar(&o.Target.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	c.Flags().BoolVar(&o.Target.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
 	return c

@@ -355,9 +355,18 @@ func TestObjectsAndDiffs(t *testing.T) {
 	_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
 	p := newPipeline(w, write.Client, target.Options{})
 	plans, _ := run(t, p, inputs(typed(t, doc)))
-	_, refs := pipeline.Objects(plans)
+	objs, refs := pipeline.Objects(plans)
 	if strings.Join(refs, ",") != "persistentvolumeclaim/vm-web-root-pvc,virtualmachine.kubevirt.io/vm-web" {
 		t.Errorf("-o lists %v (an existing namespace must not be listed)", refs)
+	}
+	for _, o := range objs {
+		a := (&unstructured.Unstructured{Object: o}).GetAnnotations()
+		if a[pipeline.ClusterAnnotation] != "kv-a" || a[pipeline.ClusterRoleAnnotation] != "remote" {
+			t.Errorf("%v: annotations %v", refs, a)
+		}
+	}
+	if a := plans[0].VM.Desired["metadata"].(map[string]any)["annotations"]; a != nil {
+		t.Errorf("the cluster annotation reached the object the plugin writes: %v", a)
 	}
 	var names []string
 	for _, d := range pipeline.Diffs(plans) {

@@ -4,11 +4,22 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 )
 
+// The annotations every object of -o carries: the name of the cluster it belongs on (as reports
+// name it) and that cluster's role, "supervisor" or "remote" (a remote may be called "supervisor").
+// They are the plugin's own keys, under a domain it owns; `kubectl apply` keeps them on the objects
+// it applies, where they are harmless.
+const (
+	ClusterAnnotation     = "kubectl-vitimachine.vitistack.io/cluster"
+	ClusterRoleAnnotation = "kubectl-vitimachine.vitistack.io/cluster-role"
+)
+
 // Objects is what -o prints: the objects the plans create (or would create), in plan order: the
-// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine. Objects
-// that exist already, and objects the duplicate guard held back, are left out, so that applying the
-// List never changes an existing object nor makes a second VM for a Machine. Secret-like values are
-// masked (see docs/security.md).
+// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine, each
+// annotated with its cluster (ClusterAnnotation, ClusterRoleAnnotation), so that a List mixing the
+// supervisor and remote clusters can be split and applied to the right ones. Objects that exist
+// already, and objects the duplicate guard held back, are left out, so that applying the List never
+// changes an existing object nor makes a second VM for a Machine. Secret-like values are masked
+// (see docs/security.md).
 func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" {
@@ -17,7 +28,10 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		for _, it := range pl.Items {
 			switch a, _ := it.Final(); a {
 			case Created, WouldCreate, NamespacePending:
-				objects = append(objects, diff.Mask(it.Desired))
+				obj := diff.Mask(it.Desired)
+				setAnnotation(obj, ClusterAnnotation, it.Cluster.Name)
+				setAnnotation(obj, ClusterRoleAnnotation, it.Cluster.Role.String())
+				objects = append(objects, obj)
 				refs = append(refs, it.Ref())
 			}
 		}

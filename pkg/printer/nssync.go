@@ -91,7 +91,7 @@ func machines(names []string) string {
 	return fmt.Sprintf("%s(+%d)", strings.Join(names[:maxMachinesShown], ","), len(names)-maxMachinesShown)
 }
 
-// NSSyncStructured prints the report as yaml or json.
+// NSSyncStructured prints the report as yaml, json or through jsonpath=TEMPLATE.
 func NSSyncStructured(w io.Writer, format string, r *nssync.Report) error {
 	return structured(w, format, r)
 }

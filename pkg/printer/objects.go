@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
 
-// List prints objects as one v1 List in yaml or json, which `kubectl apply -f -` accepts, or with
-// "name" one kind.group/name per line.
+// List prints objects as one v1 List in yaml or json, which `kubectl apply -f -` accepts, through a
+// JSONPath template with jsonpath=TEMPLATE, or with "name" one kind.group/name per line.
 func List(w io.Writer, format string, objects []map[string]any, refs []string) error {
 	if format == "name" {
 		for _, r := range refs {
@@ -27,8 +28,12 @@ func List(w io.Writer, format string, objects []map[string]any, refs []string) e
 	return structured(w, format, list)
 }
 
-// structured prints v as json (indented, as kubectl does) or yaml.
+// structured prints v as json (indented, as kubectl does), yaml, or through a JSONPath template
+// (jsonpath=TEMPLATE).
 func structured(w io.Writer, format string, v any) error {
+	if tmpl, ok := strings.CutPrefix(format, JSONPathPrefix); ok {
+		return printJSONPath(w, tmpl, v)
+	}
 	var b []byte
 	var err error
 	if format == "json" {

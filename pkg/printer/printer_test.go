@@ -118,13 +118,83 @@ func TestRowsFromPlans(t *testing.T) {
 		{Input: pipeline.Input{Machine: machine("team", "px")}, SkipReason: "spec.provider is \"proxmox\", not kubevirt"},
 	}
 	got := printer.Rows(plans)
+	machineRef := func(name string) printer.ObjectRef {
+		return printer.ObjectRef{APIVersion: "vitistack.io/v1alpha1", Kind: "Machine", Namespace: "team", Name: name}
+	}
 	want := []printer.Row{
-		{Machine: "team/web", Cluster: "kv-a", Object: "namespace/team", Action: pipeline.Created},
-		{Machine: "team/bad", Cluster: "<none>", Object: "machine.vitistack.io/bad", Action: pipeline.Failed, Message: "boom"},
-		{Machine: "team/px", Cluster: "<none>", Object: "machine.vitistack.io/px", Action: pipeline.Skipped, Message: "spec.provider is \"proxmox\", not kubevirt"},
+		{Machine: "team/web", Cluster: "kv-a", Object: "namespace/team", Action: pipeline.Created, Role: "remote", Ref: printer.ObjectRef{APIVersion: "v1", Kind: "Namespace", Name: "team"}},
+		{Machine: "team/bad", Cluster: "<none>", Object: "machine.vitistack.io/bad", Action: pipeline.Failed, Message: "boom", Ref: machineRef("bad")},
+		{Machine: "team/px", Cluster: "<none>", Object: "machine.vitistack.io/px", Action: pipeline.Skipped, Message: "spec.provider is \"proxmox\", not kubevirt", Ref: machineRef("px")},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows\n%v\nwant\n%v", got, want)
+	}
+	var out bytes.Buffer
+	if err := printer.ReportStructured(&out, "json", got, pipeline.Summary{Created: 1, Failed: 1, Skipped: 1, DryRun: "client"}); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := `{
+    "dryRun": "client",
+    "items": [
+        {
+            "machine": {
+                "namespace": "team",
+                "name": "web"
+            },
+            "cluster": "kv-a",
+            "clusterRole": "remote",
+            "object": {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "name": "team"
+            },
+            "action": "created"
+        },
+        {
+            "machine": {
+                "namespace": "team",
+                "name": "bad"
+            },
+            "object": {
+                "apiVersion": "vitistack.io/v1alpha1",
+                "kind": "Machine",
+                "namespace": "team",
+                "name": "bad"
+            },
+            "action": "error",
+            "message": "boom"
+        },
+        {
+            "machine": {
+                "namespace": "team",
+                "name": "px"
+            },
+            "object": {
+                "apiVersion": "vitistack.io/v1alpha1",
+                "kind": "Machine",
+                "namespace": "team",
+                "name": "px"
+            },
+            "action": "skipped",
+            "message": "spec.provider is \"proxmox\", not kubevirt"
+        }
+    ],
+    "summary": {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "differs": 0,
+        "skipped": 1,
+        "terminating": 0,
+        "failed": 1,
+        "deleted": 0,
+        "notFound": 0,
+        "kept": 0
+    }
+}
+`
+	if out.String() != wantJSON {
+		t.Errorf("json:\n%s", out.String())
 	}
 }
 

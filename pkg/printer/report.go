@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 )
 
@@ -14,6 +15,18 @@ type Row struct {
 	Machine, Cluster, Object string
 	Action                   pipeline.Action
 	Message                  string
+	// Role is the role of Cluster, "supervisor" or "remote"; "" when no cluster was chosen.
+	Role string
+	// Ref is Object, spelled out for machine-readable reports.
+	Ref ObjectRef
+}
+
+// ObjectRef names an object in machine-readable reports.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
 }
 
 // Rows turns plans into report rows: one per object, one per Machine that failed to plan or was
@@ -22,22 +35,24 @@ func Rows(plans []*pipeline.Plan) []Row {
 	var rows []Row
 	for _, pl := range plans {
 		key := pl.Key()
-		clusterName := "<none>"
+		clusterName, role := "<none>", ""
 		if pl.Target.Cluster != nil {
-			clusterName = pl.Target.Cluster.ID.Name
+			clusterName, role = pl.Target.Cluster.ID.Name, pl.Target.Cluster.ID.Role.String()
 		}
-		machineRef := "machine.vitistack.io/" + pl.Machine.Name
+		machineRef := cluster.Machines.Ref(pl.Machine.Name)
+		machineObj := ObjectRef{APIVersion: cluster.Machines.APIVersion(), Kind: cluster.Machines.Kind, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name}
 		switch {
 		case pl.Err != nil:
-			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Failed, pl.Err.Error()})
+			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Failed, pl.Err.Error(), role, machineObj})
 			continue
 		case pl.SkipReason != "":
-			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Skipped, pl.SkipReason})
+			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Skipped, pl.SkipReason, role, machineObj})
 			continue
 		}
 		for _, it := range pl.Items {
 			a, msg := it.Final()
-			rows = append(rows, Row{key, it.Cluster.Name, it.Ref(), a, msg})
+			ref := ObjectRef{APIVersion: it.Resource.APIVersion(), Kind: it.Resource.Kind, Namespace: it.Namespace, Name: it.Name}
+			rows = append(rows, Row{key, it.Cluster.Name, it.Ref(), a, msg, it.Cluster.Role.String(), ref})
 		}
 	}
 	return rows

@@ -1,0 +1,77 @@
+package printer
+
+import (
+	"io"
+	"strings"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+)
+
+// ReportFormats are the formats of --report: the table, or the report as data.
+var ReportFormats = []string{"table", "json", "yaml"}
+
+// ReportData is the report as data (--report json|yaml): one item per row of the table, with its
+// Machine, cluster, object, action and message, and the summary's counts. Every command that
+// reports objects and actions (create, diff, delete) can print it.
+type ReportData struct {
+	// DryRun is "client" or "server" in a dry run; absent when writes were stored.
+	DryRun  string       `json:"dryRun,omitempty"`
+	Items   []ReportItem `json:"items"`
+	Summary ReportCounts `json:"summary"`
+}
+
+// ReportItem is one object of the report.
+type ReportItem struct {
+	Machine MachineRef `json:"machine"`
+	// Cluster is the cluster's name as the table prints it; ClusterRole is "supervisor" or
+	// "remote". Both are absent when the Machine failed before a cluster was chosen.
+	Cluster     string    `json:"cluster,omitempty"`
+	ClusterRole string    `json:"clusterRole,omitempty"`
+	Object      ObjectRef `json:"object"`
+	// Action is the report's word: "created", "would create", "unchanged", "exists (differs)",
+	// "skipped", "error", ...
+	Action  string `json:"action"`
+	Message string `json:"message,omitempty"`
+}
+
+// MachineRef names the Machine a row belongs to.
+type MachineRef struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// ReportCounts are the summary line's counts.
+type ReportCounts struct {
+	Created     int `json:"created"`
+	Updated     int `json:"updated"`
+	Unchanged   int `json:"unchanged"`
+	Differs     int `json:"differs"`
+	Skipped     int `json:"skipped"`
+	Terminating int `json:"terminating"`
+	Failed      int `json:"failed"`
+	Deleted     int `json:"deleted"`
+	NotFound    int `json:"notFound"`
+	Kept        int `json:"kept"`
+}
+
+// NewReportData turns rows and their summary into ReportData.
+func NewReportData(rows []Row, s pipeline.Summary) ReportData {
+	d := ReportData{DryRun: s.DryRun, Items: make([]ReportItem, 0, len(rows)), Summary: ReportCounts{
+		Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Differs: s.Differs, Skipped: s.Skipped,
+		Terminating: s.Terminating, Failed: s.Failed, Deleted: s.Deleted, NotFound: s.NotFound, Kept: s.Kept,
+	}}
+	for _, r := range rows {
+		ns, name, _ := strings.Cut(r.Machine, "/")
+		it := ReportItem{Machine: MachineRef{Namespace: ns, Name: name}, ClusterRole: r.Role, Object: r.Ref, Action: string(r.Action), Message: r.Message}
+		if r.Role != "" {
+			it.Cluster = r.Cluster
+		}
+		d.Items = append(d.Items, it)
+	}
+	return d
+}
+
+// ReportStructured prints the report as json or yaml.
+func ReportStructured(w io.Writer, format string, rows []Row, s pipeline.Summary) error {
+	return structured(w, format, NewReportData(rows, s))
+}
