@@ -16,8 +16,9 @@
 #
 # Same sources + same Go toolchain + same VERSION/COMMIT/SOURCE_DATE_EPOCH give byte-identical
 # archives: CGO off, -trimpath, no VCS stamping, tar entries sorted with fixed mtime and owner 0,
-# gzip -n. Each archive holds exactly the binary (.exe on windows), LICENSE and the
-# kubectl_complete-vitimachine completion shim, as regular files. Prints the archive paths.
+# gzip -n. Each archive holds exactly the binary (.exe on windows), LICENSE and the completion shim
+# (kubectl_complete-vitimachine, a sh script; on windows kubectl_complete-vitimachine.cmd, a batch
+# file), as regular files. Prints the archive paths.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIST=${DIST:-$ROOT/dist}
@@ -60,10 +61,13 @@ build() { # os arch outdir
   echo "$3/$exe"
 }
 
-# The completion shim comes from the plugin itself, run on this machine.
+# The completion shim comes from the plugin itself, run on this machine: a sh script, and for
+# Windows (where kubectl cannot run one) a batch file.
 HOSTBIN=$(build "${HOST%/*}" "${HOST#*/}" "$STAGE/host")
-"$HOSTBIN" completion kubectl-shim >"$STAGE/kubectl_complete-vitimachine"
-head -1 "$STAGE/kubectl_complete-vitimachine" | grep -q '^#!' || { echo "dist: the shim has no #! line" >&2; exit 1; }
+mkdir -p "$STAGE/shim/sh" "$STAGE/shim/cmd"
+"$HOSTBIN" completion kubectl-shim --format sh >"$STAGE/shim/sh/kubectl_complete-vitimachine"
+"$HOSTBIN" completion kubectl-shim --format cmd >"$STAGE/shim/cmd/kubectl_complete-vitimachine.cmd"
+head -1 "$STAGE/shim/sh/kubectl_complete-vitimachine" | grep -q '^#!' || { echo "dist: the shim has no #! line" >&2; exit 1; }
 
 ARCHIVES=()
 for p in $PLATFORMS; do
@@ -77,9 +81,11 @@ for p in $PLATFORMS; do
     echo "dist: building $p" >&2
     build "$os" "$arch" "$dir" >/dev/null
   fi
-  cp "$ROOT/LICENSE" "$STAGE/kubectl_complete-vitimachine" "$dir/"
+  shim=$STAGE/shim/sh/kubectl_complete-vitimachine
+  [ "$os" = windows ] && shim=$STAGE/shim/cmd/kubectl_complete-vitimachine.cmd
+  cp "$ROOT/LICENSE" "$shim" "$dir/"
   chmod 0644 "$dir/LICENSE"
-  chmod 0755 "$dir"/kubectl-vitimachine* "$dir/kubectl_complete-vitimachine"
+  chmod 0755 "$dir"/kubectl-vitimachine* "$dir"/kubectl_complete-vitimachine*
   files=$(cd "$dir" && LC_ALL=C ls)
   # shellcheck disable=SC2086 # $files is a list of plain file names
   (cd "$dir" && LC_ALL=C "$TAR" --create --format=ustar --sort=name --mtime="@$SOURCE_DATE_EPOCH" \

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 
 	"github.com/spf13/cobra"
 )
@@ -15,12 +17,37 @@ const kubectlShim = `#!/usr/bin/env sh
 exec kubectl-vitimachine __complete "$@"
 `
 
-// ShimName is the file name kubectl looks for on PATH.
+// kubectlShimCmd is the same shim for Windows, where kubectl cannot run a sh script: a batch file
+// kubectl_complete-vitimachine.cmd, which kubectl finds on PATH through PATHEXT.
+const kubectlShimCmd = "@echo off\r\nrem kubectl_complete-vitimachine.cmd lets kubectl 1.26 and later complete kubectl vitimachine\r\n" +
+	"kubectl-vitimachine __complete %*\r\n"
+
+// ShimName is the file name kubectl looks for on PATH (with .cmd on Windows).
 const ShimName = "kubectl_complete-vitimachine"
+
+// shimFormats are the forms of the shim: a sh script, or a Windows batch file.
+var shimFormats = []string{"sh", "cmd"}
+
+// shim is the shim's file name and content in a format.
+func shim(format string) (name, content string) {
+	if format == "cmd" {
+		return ShimName + ".cmd", kubectlShimCmd
+	}
+	return ShimName, kubectlShim
+}
+
+// defaultShimFormat is the shim this platform runs.
+func defaultShimFormat() string {
+	if runtime.GOOS == "windows" {
+		return "cmd"
+	}
+	return "sh"
+}
 
 // NewCmdCompletion builds `kubectl vitimachine completion SHELL`.
 func NewCmdCompletion(root *RootOptions) *cobra.Command {
 	var installDir string
+	format := defaultShimFormat()
 	c := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell|kubectl-shim",
 		Short: "Print a shell completion script, or the shim that completes through kubectl",
@@ -29,7 +56,8 @@ func NewCmdCompletion(root *RootOptions) *cobra.Command {
 With "kubectl-shim", print (or with --install-dir, install) the kubectl_complete-vitimachine
 script. kubectl 1.26 and later run it when you press TAB after "kubectl vitimachine", so
 completion works through kubectl's own completion. Put it in a folder on PATH, for example
-the krew bin folder (~/.krew/bin).`,
+the krew bin folder (~/.krew/bin). On Windows the shim is a batch file,
+kubectl_complete-vitimachine.cmd (--format cmd, the default there).`,
 		Example: `  # Complete "kubectl vitimachine <TAB>" through kubectl's own completion
   kubectl vitimachine completion kubectl-shim --install-dir ~/.krew/bin
 
@@ -49,12 +77,16 @@ the krew bin folder (~/.krew/bin).`,
 			case "powershell":
 				return c.Root().GenPowerShellCompletionWithDesc(out)
 			}
+			if !slices.Contains(shimFormats, format) {
+				return newUsageError(c, fmt.Errorf("invalid --format %q (use sh or cmd)", format))
+			}
+			name, content := shim(format)
 			if installDir == "" {
-				_, err := fmt.Fprint(out, kubectlShim)
+				_, err := fmt.Fprint(out, content)
 				return err
 			}
-			path := filepath.Join(installDir, ShimName)
-			if err := os.WriteFile(path, []byte(kubectlShim), 0o755); err != nil {
+			path := filepath.Join(installDir, name)
+			if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
 				return fmt.Errorf("install the completion shim: %w", err)
 			}
 			_, err := fmt.Fprintf(out, "installed %s\n", path)
@@ -62,5 +94,7 @@ the krew bin folder (~/.krew/bin).`,
 		},
 	}
 	c.Flags().StringVar(&installDir, "install-dir", "", "With kubectl-shim: write the shim into this folder instead of printing it")
+	c.Flags().StringVar(&format, "format", format, "With kubectl-shim: sh (a script, "+ShimName+") or cmd (a Windows batch file, "+ShimName+".cmd); default: this platform's")
+	_ = c.RegisterFlagCompletionFunc("format", completeValues(shimFormats))
 	return c
 }

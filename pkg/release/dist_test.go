@@ -208,3 +208,38 @@ func TestDistDefaults(t *testing.T) {
 		t.Error("gitCommit is empty")
 	}
 }
+
+// TestDistWindowsArchiveShipsABatchShim: kubectl on Windows cannot run a sh script, so the Windows
+// archives carry kubectl_complete-vitimachine.cmd, a batch file kubectl finds through PATHEXT.
+func TestDistWindowsArchiveShipsABatchShim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plugin")
+	}
+	archive, _ := runDist(t, t.TempDir(), "PLATFORMS=windows/amd64",
+		"VERSION="+testVersion, "COMMIT="+testCommit, fmt.Sprintf("SOURCE_DATE_EPOCH=%d", testEpoch))
+	entries := readArchive(t, archive)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.hdr.Name)
+	}
+	if want := []string{"LICENSE", "kubectl-vitimachine.exe", "kubectl_complete-vitimachine.cmd"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("windows archive entries %q, want %q", names, want)
+	}
+	// The host binary of the same build prints the shim the archive must hold.
+	dir := t.TempDir()
+	for _, e := range readArchive(t, hostArchive(t)) {
+		if strings.HasPrefix(e.hdr.Name, "kubectl-vitimachine") {
+			if err := os.WriteFile(filepath.Join(dir, "plugin"), e.body, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want, err := exec.Command(filepath.Join(dir, "plugin"), "completion", "kubectl-shim", "--format", "cmd").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := entries[2].body
+	if !bytes.Equal(shim, want) || !bytes.HasPrefix(shim, []byte("@echo off\r\n")) || !bytes.Contains(shim, []byte("\r\nkubectl-vitimachine __complete %*\r\n")) {
+		t.Errorf("kubectl_complete-vitimachine.cmd:\n%q\nwant %q", shim, want)
+	}
+}
