@@ -38,3 +38,15 @@ func TestEnumFlagsCompleteThroughKubectl(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpTexts: diff's --force says what it does for diff; version's help says what it reads.
+func TestHelpTexts(t *testing.T) {
+	s := needEnv(t)
+	r := mustSucceed(t, s.plugin(t, "diff", "--help"))
+	mustContain(t, "diff --help", r.stdout, "--force", "Diff Machines that carry the kubevirt-operator's finalizer")
+	if strings.Contains(r.stdout, "Provision Machines that carry") {
+		t.Errorf("diff --help describes create's --force:\n%s", r.stdout)
+	}
+	r = mustSucceed(t, s.plugin(t, "version", "--help"))
+	mustContain(t, "version --help", r.stdout, "lists KubevirtConfigs and\nreads their Secrets", "2 when the supervisor or any remote could not")
+}

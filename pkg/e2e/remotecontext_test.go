@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -41,4 +42,14 @@ func TestRemoteContextLooksInKubeconfigFlag(t *testing.T) {
 	if s.get(t, s.env.Remote(remoteB), cluster.VirtualMachines, ns, "vm-via-flag") == nil {
 		t.Errorf("kv-b lacks the VM\n%s", r)
 	}
+}
+
+// TestFlagsGoAfterThePluginName: the README says kubectl refuses flags before a plugin's name.
+func TestFlagsGoAfterThePluginName(t *testing.T) {
+	s := needEnv(t)
+	r := s.kubectl(t, call{args: []string{"-n", "team-a", "vitimachine", "version", "--client"}})
+	if r.code == 0 || !strings.Contains(r.stderr, "flags cannot be placed before plugin name: -n") {
+		t.Errorf("kubectl -n team-a vitimachine:\n%s", r)
+	}
+	mustSucceed(t, s.plugin(t, "version", "--client", "-n", "team-a"))
 }
