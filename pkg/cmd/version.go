@@ -38,6 +38,7 @@ type versionReport struct {
 // NewCmdVersion builds `kubectl vitimachine version`.
 func NewCmdVersion(root *RootOptions) *cobra.Command {
 	o := &VersionOptions{root: root, Target: newTargetFlags(), Output: OutputFlag{Allowed: []string{"json", "yaml"}, Help: "Output format: json or yaml"}}
+	o.Target.ClusterTimeout = remoteVersionTimeout
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print the client version and, with cluster access, the supervisor's and remote clusters' versions",
@@ -63,6 +64,7 @@ Exit status: 0 when every version could be read, 2 when the supervisor or any re
 	o.Output.AddFlag(c)
 	c.Flags().StringSliceVar(&o.Target.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	c.Flags().BoolVar(&o.Target.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
+	c.Flags().DurationVar(&o.Target.ClusterTimeout, "cluster-timeout", o.Target.ClusterTimeout, "How long each remote cluster may take to answer")
 	return c
 }
 
@@ -72,6 +74,9 @@ Exit status: 0 when every version could be read, 2 when the supervisor or any re
 func (o *VersionOptions) Complete(c *cobra.Command) error {
 	if err := o.Output.Validate(c); err != nil {
 		return err
+	}
+	if o.Target.ClusterTimeout < 0 {
+		return newUsageError(c, fmt.Errorf("--cluster-timeout must not be negative"))
 	}
 	if o.ClientOnly {
 		return nil
@@ -88,11 +93,11 @@ func (o *VersionOptions) Complete(c *cobra.Command) error {
 		}
 		return fmt.Errorf("get supervisor server version: %w", err)
 	}
-	o.resolver, err = o.Target.resolver(o.root, o.supervisor, "", remoteVersionTimeout, false)
+	o.resolver, err = o.Target.resolver(o.root, o.supervisor, "", o.Target.ClusterTimeout, false)
 	return err
 }
 
-// remoteVersionTimeout bounds each remote's answer to `version`.
+// remoteVersionTimeout is version's --cluster-timeout: a remote has this long to answer.
 const remoteVersionTimeout = 10 * time.Second
 
 // Run prints the versions.
@@ -102,7 +107,7 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 	if o.supervisor != nil {
 		report.SupervisorVersion, serverErr = o.supervisor.ServerVersion(ctx)
 		if serverErr == nil {
-			report.RemoteVersions = o.resolver.RemoteVersions(ctx, remoteVersionTimeout)
+			report.RemoteVersions = o.resolver.RemoteVersions(ctx, o.Target.ClusterTimeout)
 		}
 	}
 	if err := printVersion(o.root.Out, o.Output.Value, report); err != nil {

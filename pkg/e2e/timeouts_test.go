@@ -79,3 +79,16 @@ func rowOf(report, machine string) string {
 	}
 	return ""
 }
+
+// TestVersionBoundsEachRemote: version talks to every remote, each within --cluster-timeout.
+func TestVersionBoundsEachRemote(t *testing.T) {
+	s := needEnv(t)
+	hang := fmt.Sprintf("kv-hang-%d", nsCounter.Add(1))
+	s.registerTemporarily(t, hang, withServer(t, s.env.Remote(remoteA).Kubeconfig, hangingServer(t)))
+	start := time.Now()
+	r := mustExit(t, s.kubectl(t, call{args: []string{"vitimachine", "version", "--cluster-timeout", "2s"}, supervisor: s.nsSup}), 2)
+	mustContain(t, "version", r.stdout, "Remote Version (KubevirtConfig kv-a): v1.37.2", "Remote Version (KubevirtConfig "+hang+"): <unknown>: ")
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("version with --cluster-timeout=2s took %s", took.Round(time.Millisecond))
+	}
+}
