@@ -1,12 +1,14 @@
 // Package cluster is the plugin's access to one Kubernetes API server, the supervisor or a remote
-// KubeVirt cluster. It speaks to fixed resources (no discovery requests), pages its lists and
-// converts objects to the typed Go structs the rest of the plugin uses.
+// KubeVirt cluster. It speaks to fixed resources (no discovery requests; ServedResources asks for
+// one group-version's document only when a caller wants to know whether a CRD is installed), pages
+// its lists and converts objects to the typed Go structs the rest of the plugin uses.
 //
 // A cluster is identified by an ID, a comparable value of its role and its name. Names are for
 // display only: code that must tell the supervisor from a remote compares roles or IDs, never names.
 //
 // The write methods (Create, MergePatch, Update, Delete) exist for package write, the one write seam; no other
-// package of the plugin calls them (hack/verify-imports.sh checks it).
+// package of the plugin calls them (hack/verify-imports.sh checks it). AccessReview is a create that
+// stores nothing (a SelfSubjectAccessReview), so it is not a write and any package may ask one.
 package cluster
 
 import (

@@ -33,7 +33,7 @@ func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (storage
 		f := storageFacts{class: p.Options.StorageClass, accessMode: p.Options.AccessMode}
 		var err error
 		if f.class == "" {
-			if f.class, err = defaultStorageClass(ctx, c); err != nil {
+			if f.class, err = DefaultStorageClass(ctx, c); err != nil {
 				return f, err
 			}
 		}
@@ -44,7 +44,10 @@ func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (storage
 	})
 }
 
-func defaultStorageClass(ctx context.Context, c *cluster.Client) (string, error) {
+// DefaultStorageClass is the cluster's default StorageClass, found with one list: the class marked
+// with the GA or beta is-default-class annotation, the newest when there are several (as the API
+// server's defaulting does). No default class is an error that says how to fix it.
+func DefaultStorageClass(ctx context.Context, c *cluster.Client) (string, error) {
 	var best *storagev1.StorageClass
 	err := c.List(ctx, cluster.StorageClasses, "", "", func(u *unstructured.Unstructured) error {
 		a := u.GetAnnotations()

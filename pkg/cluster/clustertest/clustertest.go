@@ -7,6 +7,7 @@ package clustertest
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,6 +35,11 @@ var Resources = []cluster.Resource{
 type Cluster struct {
 	*cluster.Client
 	Fake *dynamicfake.FakeDynamicClient
+
+	mu        sync.Mutex
+	served    map[schema.GroupVersion]map[string]bool
+	authorize func(cluster.Access) bool
+	reviews   []cluster.Access
 }
 
 // New starts a fake cluster holding objs, given as YAML documents or *unstructured.Unstructured.
@@ -49,7 +55,17 @@ func New(id cluster.ID, objs ...any) *Cluster {
 	f := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), kinds, seed...)
 	f.PrependReactor("create", "*", dryRunCreate(f))
 	f.PrependReactor("patch", "*", dryRunPatch(f))
-	return &Cluster{Client: cluster.NewFromDynamic(id, f, Version), Fake: f}
+	c := &Cluster{Fake: f, served: map[schema.GroupVersion]map[string]bool{}}
+	for _, r := range Resources {
+		gv := r.GVR.GroupVersion()
+		if c.served[gv] == nil {
+			c.served[gv] = map[string]bool{}
+		}
+		c.served[gv][r.GVR.Resource] = true
+	}
+	f.PrependReactor("create", "selfsubjectaccessreviews", c.review)
+	c.Client = cluster.NewFromDynamic(id, f, Version).WithDiscovery(c.discover)
+	return c
 }
 
 // Object turns a YAML document or an *unstructured.Unstructured into an object.
@@ -112,10 +128,13 @@ func (c *Cluster) Requests() map[string]int {
 	return out
 }
 
-// Writes counts the recorded writes.
+// Writes counts the recorded writes. Access reviews are creates that store nothing: they do not count.
 func (c *Cluster) Writes() int {
 	n := 0
 	for _, a := range c.Fake.Actions() {
+		if a.GetResource().Resource == "selfsubjectaccessreviews" {
+			continue
+		}
 		switch a.GetVerb() {
 		case "create", "update", "patch", "delete", "delete-collection":
 			n++
@@ -163,7 +182,7 @@ func (c *Cluster) Created() []string {
 	var out []string
 	for _, a := range c.Fake.Actions() {
 		ca, ok := a.(clienttesting.CreateActionImpl)
-		if !ok {
+		if !ok || ca.Resource.Resource == "selfsubjectaccessreviews" {
 			continue
 		}
 		m, err := metaOf(ca.Object)
