@@ -200,8 +200,8 @@ func TestMultusIsRequiredWhenAMachineNeedsIt(t *testing.T) {
 		uses bool
 		need bool
 	}{
-		{machine{namespace: "x", name: "m"}, true, true},          // the first of the namespace
-		{machine{namespace: "x", name: "b"}, true, false},         // the one named like the Machine
+		{machine{namespace: "x", name: "m"}, true, true},  // the first of the namespace
+		{machine{namespace: "x", name: "b"}, true, false}, // the one named like the Machine
 		{machine{namespace: "x", name: "m", networkNamespace: "gone"}, true, false},
 		{machine{namespace: "y", name: "m"}, false, false},
 	} {
@@ -213,7 +213,9 @@ func TestMultusIsRequiredWhenAMachineNeedsIt(t *testing.T) {
 
 func TestPermissionsNameTheMissingRules(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a"}, machineYAML("team", "m", ""))
-	read := func(a cluster.Access) bool { return a.Verb == "get" || a.Verb == "list" || a.Verb == "watch" || a.Resource == "selfsubjectaccessreviews" }
+	read := func(a cluster.Access) bool {
+		return a.Verb == "get" || a.Verb == "list" || a.Verb == "watch" || a.Resource == "selfsubjectaccessreviews"
+	}
 	w.Supervisor.Authorize(read)
 	w.Remotes["kv-a"].Authorize(read)
 	r := newDoctor(w, Options{}).Run(context.Background())
