@@ -259,13 +259,13 @@ func TestMachinesOwnedByTheOperatorWarn(t *testing.T) {
 	objs = append(objs, machineYAML("other", "free", ""))
 	w := clustertest.NewWorld([]string{"kv-a"}, objs...)
 	r := newDoctor(w, Options{}).Run(context.Background())
-	want(t, row(t, r, "machines", "supervisor"), Warn, "7 of 8 Machines in all namespaces carry machine.vitistack.io/finalizer",
-		"create refuses them unless --force", "team/m0, team/m1, team/m2, team/m3, team/m4 (+2 more)")
+	want(t, row(t, r, "machines", "supervisor"), Warn, "owned by a running kubevirt-operator (finalizer machine.vitistack.io/finalizer), refused by create unless --force: "+
+		"team/m0, team/m1, team/m2, team/m3, team/m4 (+2 more) (7 of 8 Machines in all namespaces)")
 	if r.Count(Fail) != 0 {
 		t.Errorf("a warning failed the run:\n%s", show(r))
 	}
 	r = newDoctor(w, Options{Namespace: "other"}).Run(context.Background())
-	want(t, row(t, r, "machines", "supervisor"), OK, "1 Machines in namespace other")
+	want(t, row(t, r, "machines", "supervisor"), OK, "1 Machine in namespace other")
 	for _, a := range w.Supervisor.Reviews() {
 		if a.Namespace != "" && a.Namespace != "other" && a.Namespace != "vitistack" {
 			t.Errorf("-n other asked in %q", a.Namespace)
@@ -299,8 +299,9 @@ func TestSupervisorFaults(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Group: "vitistack.io", Resource: "machines"}, "", fmt.Errorf("no"))
 	w.Supervisor.Fail("list", "machines", "", forbidden)
 	w.Supervisor.Fail("list", "kubevirtconfigs", "", forbidden)
-	w.Supervisor.Fail("get", "secrets", "", forbidden)
+	w.Supervisor.Fail("list", "networknamespaces", "", forbidden)
 	r = newDoctor(w, Options{}).Run(context.Background())
+	want(t, row(t, r, "crd networknamespaces.vitistack.io", "supervisor"), Warn, "which Machines need Multus is unknown (grant list on networknamespaces.vitistack.io)")
 	want(t, row(t, r, "machines", "supervisor"), Fail, "grant list on machines.vitistack.io, or pass -n NAMESPACE")
 	want(t, row(t, r, "kubevirtconfigs", "supervisor"), Fail, "grant list on kubevirtconfigs.vitistack.io")
 }
@@ -363,4 +364,11 @@ func TestScopes(t *testing.T) {
 	if got := remoteScopes(s, remoteTarget{name: "kv-y", config: nil}, Options{}); len(got.MachineNamespaces) != 2 {
 		t.Errorf("override: %+v", got)
 	}
+}
+
+func TestAForbiddenSecretSaysWhatToGrant(t *testing.T) {
+	w := clustertest.NewWorld([]string{"kv-a"})
+	w.Supervisor.Fail("get", "secrets", "", apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "kv-a-kubeconfig", fmt.Errorf("no")))
+	r := newDoctor(w, Options{}).Run(context.Background())
+	want(t, row(t, r, "kubeconfig", "kv-a"), Fail, `read Secret "vitistack/kv-a-kubeconfig"`, "forbidden", "grant get on secrets in namespace vitistack (examples/rbac-supervisor.yaml)")
 }

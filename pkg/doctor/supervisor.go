@@ -35,6 +35,10 @@ func (d *Doctor) supervisorRows(s *survey) []Check {
 		} else if row.Result == Fail && s.servedErr == nil {
 			row.Detail = fmt.Sprintf("not installed, and Machines use networks (spec.network.networkNamespaceName): %s; %s", named(networked), installVitistack)
 		}
+		if r == cluster.NetworkNamespaces && row.Result == OK && s.networksErr != nil {
+			row.Result, row.Detail = Warn, fmt.Sprintf("served, but list NetworkNamespaces: %v; which Machines need Multus is unknown (%s)",
+				s.networksErr, grantFix(s.networksErr, "list on networknamespaces.vitistack.io"))
+		}
 		rows = append(rows, row)
 	}
 	return append(rows, d.configsRow(s), d.machinesRow(s))
@@ -96,11 +100,11 @@ func (d *Doctor) machinesRow(s *survey) Check {
 		}
 	}
 	if len(owned) > 0 {
-		row.Result, row.Detail = Warn, fmt.Sprintf("%d of %d Machines %s carry %s: a running kubevirt-operator owns them, and create refuses them unless --force: %s",
-			len(owned), len(s.machines), where, vitistack.Finalizer, named(owned))
+		row.Result, row.Detail = Warn, fmt.Sprintf("owned by a running kubevirt-operator (finalizer %s), refused by create unless --force: %s (%d of %s %s)",
+			vitistack.Finalizer, named(owned), len(owned), machinesCount(len(s.machines)), where)
 		return row
 	}
-	row.Result, row.Detail = OK, fmt.Sprintf("%d Machines %s; none carries %s", len(s.machines), where, vitistack.Finalizer)
+	row.Result, row.Detail = OK, fmt.Sprintf("%s %s; none carries %s", machinesCount(len(s.machines)), where, vitistack.Finalizer)
 	return row
 }
 
@@ -117,4 +121,11 @@ func orNone(s []string) string {
 		return "none"
 	}
 	return strings.Join(s, ", ")
+}
+
+func machinesCount(n int) string {
+	if n == 1 {
+		return "1 Machine"
+	}
+	return fmt.Sprintf("%d Machines", n)
 }
