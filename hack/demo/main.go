@@ -75,6 +75,7 @@ func (d demo) script() error {
 	}{
 		{"The plugin, found by kubectl on PATH", []string{"plugin", "list", "--name-only"}, nil},
 		{"Client and supervisor versions", []string{"vitimachine", "version"}, nil},
+		{"Preflight: can you run the plugin against these clusters? Every check, with its fix when it fails", []string{"vitimachine", "doctor"}, nil},
 		{"Load the example MachineClasses on the supervisor", []string{"apply", "-f", "examples/machineclasses.yaml"}, nil},
 		{"The custom namespace must exist on the supervisor (never on the remote: that is the plugin's job)", []string{"create", "namespace", "test-namespace"}, nil},
 		{"Preview: what create would do, with a diff (exit 1: differences)", []string{"vitimachine", "diff", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, []int{1}},
