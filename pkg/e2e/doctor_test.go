@@ -454,3 +454,32 @@ func TestDoctorWithTheOverride(t *testing.T) {
 	}
 	mustContain(t, "kubeconfig", rowOf(t, checks, "kubeconfig", clusters[1]).Detail, "--remote-kubeconfig")
 }
+
+// TestDoctorLeaksNothingAtAnyVerbosity runs doctor, which reads every KubevirtConfig's Secret, at
+// every -v and looks for the remote's credentials in everything it prints.
+func TestDoctorLeaksNothingAtAnyVerbosity(t *testing.T) {
+	s := needEnv(t)
+	ns := s.supervisorNamespace(t, s.nsSup, "")
+	s.registerTemporarily(t, "kv-doc-leak", withExec(t, s.env.Remote(remoteA).Kubeconfig))
+	cfg, err := clientcmd.Load(s.env.Remote(remoteA).Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
+	secrets := map[string]string{
+		"client key (PEM)":   string(user.ClientKeyData[40:100]),
+		"client certificate": string(user.ClientCertificateData[40:100]),
+		"kubeconfig Secret":  "client-key-data",
+	}
+	for v := 0; v <= 10; v++ {
+		r := s.kubectl(t, call{args: []string{"vitimachine", "doctor", "-n", ns, fmt.Sprintf("-v=%d", v)}, supervisor: s.nsSup})
+		if r.code != 2 || !strings.Contains(r.stdout, "kv-doc-leak") {
+			t.Fatalf("-v=%d:\n%s", v, r)
+		}
+		for what, secret := range secrets {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("-v=%d: %s leaked", v, what)
+			}
+		}
+	}
+}
