@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
@@ -25,6 +26,8 @@ type PipelineFlags struct {
 	VolumeMode   string
 	ManagedBy    string
 	Force        bool
+	MACPrefix    string
+	ISOSize      string
 	Target       *TargetFlags
 }
 
@@ -33,6 +36,7 @@ func newPipelineFlags() *PipelineFlags {
 		Naming:     string(render.NamingSeed),
 		VolumeMode: string(corev1.PersistentVolumeBlock),
 		ManagedBy:  vitistack.DefaultManagedByKey + "=" + vitistack.DefaultManagedByValue,
+		MACPrefix:  render.MACPrefix,
 		Target:     newTargetFlags(),
 	}
 }
@@ -46,6 +50,8 @@ func (f *PipelineFlags) AddFlags(fs *pflag.FlagSet, forceHelp string) {
 	fs.StringVar(&f.VolumeMode, "volume-mode", f.VolumeMode, "PVC volume mode: Block or Filesystem")
 	fs.StringVar(&f.ManagedBy, "managed-by-label", f.ManagedBy, "KEY=VALUE label put on every object the plugin creates (deployed operators use vitistack.io/managed-by=kubevirt-operator)")
 	fs.BoolVar(&f.Force, "force", false, forceHelp)
+	fs.StringVar(&f.MACPrefix, "mac-prefix", f.MACPrefix, "First octets of generated MAC addresses (the operator's 02:<MAC_SET>); the first must be locally administered and unicast")
+	fs.StringVar(&f.ISOSize, "iso-size", "", "Size of the ISO volume of Machines that boot an ISO (e.g. 4Gi); skips the HTTP HEAD that sizes the image")
 	f.Target.AddFlags(fs)
 }
 
@@ -120,6 +126,16 @@ func (f *PipelineFlags) options(c *cobra.Command) (pipeline.Options, error) {
 	o.StorageClass = f.StorageClass
 	o.AccessMode = corev1.PersistentVolumeAccessMode(f.AccessMode)
 	o.Force = f.Force
+	if o.MACPrefix, err = render.ParseMACPrefix(f.MACPrefix); err != nil {
+		return o, newUsageError(c, err)
+	}
+	if f.ISOSize != "" {
+		q, err := resource.ParseQuantity(f.ISOSize)
+		if err != nil || q.Sign() <= 0 {
+			return o, newUsageError(c, fmt.Errorf("invalid --iso-size %q (a positive quantity such as 4Gi)", f.ISOSize))
+		}
+		o.ISOSize = &q
+	}
 	return o, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	clienttesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
@@ -47,6 +48,7 @@ func New(id cluster.ID, objs ...any) *Cluster {
 		seed = append(seed, Object(o))
 	}
 	f := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), kinds, seed...)
+	f.PrependReactor("create", "*", assignUID)
 	f.PrependReactor("create", "*", dryRunCreate(f))
 	f.PrependReactor("patch", "*", dryRunPatch(f))
 	return &Cluster{Client: cluster.NewFromDynamic(id, f, Version), Fake: f}
@@ -82,6 +84,16 @@ func dryRunCreate(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
 		}
 		return true, ca.Object, nil
 	}
+}
+
+// assignUID gives created objects a uid, as a server does; the default reaction then stores them.
+func assignUID(action clienttesting.Action) (bool, runtime.Object, error) {
+	if ca, ok := action.(clienttesting.CreateActionImpl); ok {
+		if u, ok := ca.Object.(*unstructured.Unstructured); ok && u.GetUID() == "" {
+			u.SetUID(types.UID(fmt.Sprintf("uid-%s-%s", u.GetNamespace(), u.GetName())))
+		}
+	}
+	return false, nil, nil
 }
 
 func dryRunPatch(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
