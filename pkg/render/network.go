@@ -34,9 +34,9 @@ type Network struct {
 type MACSource string
 
 const (
-	MACPersisted MACSource = "persisted"  // the NetworkConfiguration's
-	MACFromVM    MACSource = "live VM"    // the live VM's, not persisted yet
-	MACGenerated MACSource = "generated"  // new in this run
+	MACPersisted MACSource = "persisted" // the NetworkConfiguration's
+	MACFromVM    MACSource = "live VM"   // the live VM's, not persisted yet
+	MACGenerated MACSource = "generated" // new in this run
 	podNetwork             = podNetworkName
 )
 
@@ -263,7 +263,6 @@ func staticNetworkData(nn *vitistackv1alpha1.NetworkNamespace, live *vitistackv1
 	}
 	return b.String(), nil
 }
-
 
 // withNetwork adds the single virtio/bridge interface on the planned network. It boots second (PXE)
 // only when the Machine names no OS image, as the operator does.
