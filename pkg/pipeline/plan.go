@@ -63,10 +63,13 @@ type Pipeline struct {
 	sources  memo[sourceKey, map[string][]byte]
 	isoSizes memo[string, int64]
 	remotes  memo[nsKey, *remoteNamespace]
+	machines memo[string, map[string]*unstructured.Unstructured]
 	nads     memo[objectKey, *unstructured.Unstructured]
 
 	// wideNetworkLists is set when the run's Machines span several supervisor namespaces.
 	wideNetworkLists bool
+	// fileMachines counts the Machines from files per supervisor namespace.
+	fileMachines map[string]int
 
 	mu sync.Mutex
 	// made records the namespaces this run created (or dry-run created).
@@ -94,9 +97,13 @@ func (pl *Plan) Key() string { return pl.Machine.Namespace + "/" + pl.Machine.Na
 func (p *Pipeline) Plan(ctx context.Context, inputs []Input) []*Plan {
 	plans := make([]*Plan, len(inputs))
 	namespaces := map[string]bool{}
+	p.fileMachines = map[string]int{}
 	for i, in := range inputs {
 		plans[i] = &Plan{Input: in}
 		namespaces[in.Machine.Namespace] = true
+		if in.FromFile {
+			p.fileMachines[in.Machine.Namespace]++
+		}
 	}
 	p.wideNetworkLists = len(namespaces) > 1
 	each(len(plans), func(i int) { plans[i].Err = p.plan(ctx, plans[i]) })
@@ -266,7 +273,7 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 		}
 	}
 	item := &Item{Cluster: p.Supervisor.ID, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
-	u, err := p.Supervisor.GetUnstructured(ctx, cluster.Machines, pl.Machine.Namespace, pl.Machine.Name)
+	u, err := p.liveMachine(ctx, pl.Machine.Namespace, pl.Machine.Name)
 	switch {
 	case apierrors.IsNotFound(err):
 		item.Write = CreateObject
@@ -282,6 +289,29 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 	}
 	pl.Items = append(pl.Items, item)
 	return nil
+}
+
+// liveMachine reads a Machine of a file on the supervisor: with a get when it is the only file
+// Machine of its namespace, else from one list of the namespace's Machines, shared by all of them.
+func (p *Pipeline) liveMachine(ctx context.Context, namespace, name string) (*unstructured.Unstructured, error) {
+	if p.fileMachines[namespace] < 2 {
+		return p.Supervisor.GetUnstructured(ctx, cluster.Machines, namespace, name)
+	}
+	all, err := p.machines.get(namespace, func() (map[string]*unstructured.Unstructured, error) {
+		out := map[string]*unstructured.Unstructured{}
+		err := p.Supervisor.List(ctx, cluster.Machines, namespace, "", func(u *unstructured.Unstructured) error {
+			out[u.GetName()] = u
+			return nil
+		})
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := all[name]; ok {
+		return u.DeepCopy(), nil
+	}
+	return nil, apierrors.NewNotFound(cluster.Machines.GVR.GroupResource(), name)
 }
 
 func (p *Pipeline) machineClass(ctx context.Context, m *vitistackv1alpha1.Machine) (*vitistackv1alpha1.MachineClass, error) {
