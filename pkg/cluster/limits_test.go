@@ -129,4 +129,3 @@ func TestInFlightBoundHoldsThroughA429Flood(t *testing.T) {
 		t.Errorf("%d requests: the 429s were not retried (want 3 per create)", got)
 	}
 }
-
