@@ -27,7 +27,9 @@ func TestDemoRuns(t *testing.T) {
 	}
 	text := string(out)
 	mustContain(t, "demo", text, "8 created, 1 unchanged, 0 failed", "0 created, 9 unchanged, 0 failed",
-		"kubevirt-1  team-a          web-1,web-2  created", "old-project", "==> Done", "==> Tearing down the control planes")
+		"kubevirt-1  team-a          web-1,web-2  created", "old-project",
+		"3 to delete, 0 not found, 1 kept, 0 failed (dry run: server)", "3 deleted, 0 not found, 1 kept, 0 failed",
+		"0 deleted, 1 not found, 1 kept, 2 terminating, 0 failed", "==> Done", "==> Tearing down the control planes")
 	if strings.Contains(text, "error:") {
 		t.Errorf("the demo printed an error:\n%s", text)
 	}
