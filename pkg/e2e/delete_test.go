@@ -437,3 +437,34 @@ func TestDeleteInterruptedAfterPlanningDeletesNothingAndARerunCompletes(t *testi
 		t.Error("the re-run left the VM")
 	}
 }
+
+// TestDeleteLeaksNoSecretAtAnyVerbosity runs delete (server dry run with --diff) on a Machine whose
+// VM and cloud-init Secret carry user data, at every -v from 0 to 10: neither the Secret's values
+// (plain or base64) nor the VM's inline cloud-init show anywhere.
+func TestDeleteLeaksNoSecretAtAnyVerbosity(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	a := s.env.Remote(remoteA)
+	const canary = "CANARY-delete-userdata"
+	s.create(t, s.env.Supervisor, machineYAML(ns, "leaky", annotation(remoteA), ""))
+	s.create(t, a, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+	// A VM as the operator writes it, with the user data inline, and the plugin's cloud-init Secret.
+	s.create(t, a, "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: vm-leaky\n  namespace: "+ns+
+		"\n  labels:\n    vitistack.io/source-machine: leaky\nspec:\n  runStrategy: Halted\n  template:\n    spec:\n      domain:\n        devices: {}\n"+
+		"      volumes:\n      - name: cloudinitdisk\n        cloudInitNoCloud:\n          userData: \""+canary+"\"\n          secretRef:\n            name: vm-leaky-cloudinit\n")
+	s.create(t, a, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vm-leaky-cloudinit\n  namespace: "+ns+
+		"\n  labels:\n    managed-by: vitistack-kubevirt-operator\n    vitistack.io/source-machine: leaky\nstringData:\n  userdata: "+canary+"\n")
+	encoded := "Q0FOQVJZLWRlbGV0ZS11c2VyZGF0YQ" // base64 of the canary, as the Secret stores it
+	sawRedaction := false
+	for v := 0; v <= 10; v++ {
+		r := mustSucceed(t, s.plugin(t, "delete", "-n", ns, "leaky", "--dry-run=server", "--diff", fmt.Sprintf("-v=%d", v)))
+		mustContain(t, "diff", r.stdout, "-kind: Secret", "-kind: VirtualMachine", "userdata: '***'", "userData: '***'")
+		if strings.Contains(r.stdout+r.stderr, canary) || strings.Contains(r.stdout+r.stderr, encoded) {
+			t.Errorf("-v=%d: cloud-init user data leaked", v)
+		}
+		sawRedaction = sawRedaction || strings.Contains(r.stderr, "not logged by kubectl-vitimachine")
+	}
+	if !sawRedaction {
+		t.Error("no redacted body seen at -v=8..10: the sweep did not exercise body logging")
+	}
+}

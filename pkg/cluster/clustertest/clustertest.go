@@ -117,10 +117,10 @@ func deleteWithOptions(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionF
 		if pre := da.DeleteOptions.Preconditions; pre != nil {
 			gr := da.Resource.GroupResource()
 			if pre.UID != nil && *pre.UID != m.GetUID() {
-				return true, nil, apierrors.NewConflict(gr, da.Name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *pre.UID, m.GetUID()))
+				return true, nil, apierrors.NewConflict(gr, da.Name, fmt.Errorf("precondition failed: UID in precondition: %v, UID in object meta: %v", *pre.UID, m.GetUID()))
 			}
 			if pre.ResourceVersion != nil && *pre.ResourceVersion != m.GetResourceVersion() {
-				return true, nil, apierrors.NewConflict(gr, da.Name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *pre.ResourceVersion, m.GetResourceVersion()))
+				return true, nil, apierrors.NewConflict(gr, da.Name, fmt.Errorf("precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *pre.ResourceVersion, m.GetResourceVersion()))
 			}
 		}
 		if len(da.DeleteOptions.DryRun) > 0 {
