@@ -137,53 +137,70 @@ func (d *Deleter) use(it *pipeline.Item) *nadUse {
 func (d *Deleter) settleShared(plans []*pipeline.Plan) {
 	for _, group := range groups(plans) {
 		deleting := map[string]*pipeline.Item{}
-		type entry struct {
-			plan *pipeline.Plan
-			item *pipeline.Item
-			use  *nadUse
-		}
-		byName := map[string][]entry{}
-		var order []string
 		for _, pl := range group {
 			for _, it := range pl.Items {
-				switch {
-				case it.Resource == cluster.VirtualMachines && it.Action == pipeline.WouldDelete:
+				if it.Resource == cluster.VirtualMachines && it.Action == pipeline.WouldDelete {
 					deleting[it.Name] = it
-				case it.Resource == cluster.NetworkAttachmentDefinitions && d.use(it) != nil:
-					if _, seen := byName[it.Name]; !seen {
-						order = append(order, it.Name)
-					}
-					byName[it.Name] = append(byName[it.Name], entry{pl, it, d.use(it)})
 				}
 			}
 		}
-		for _, name := range order {
-			entries := byName[name]
-			if len(entries) < 2 && len(entries[0].use.users) == 0 {
+		for _, entries := range d.nadEntries(group) {
+			settleNAD(entries, deleting)
+		}
+	}
+}
+
+// nadEntry is one Machine's item for a NetworkAttachmentDefinition it may delete.
+type nadEntry struct {
+	plan *pipeline.Plan
+	item *pipeline.Item
+	use  *nadUse
+}
+
+// nadEntries are the items of the NetworkAttachmentDefinitions the group's Machines may delete, by
+// name (in the order they first appear), each in input order.
+func (d *Deleter) nadEntries(group []*pipeline.Plan) [][]nadEntry {
+	var out [][]nadEntry
+	index := map[string]int{}
+	for _, pl := range group {
+		for _, it := range pl.Items {
+			u := d.use(it)
+			if it.Resource != cluster.NetworkAttachmentDefinitions || u == nil {
 				continue
 			}
-			freed := true
-			for _, e := range entries {
-				for _, u := range e.use.users {
-					freed = freed && deleting[u] != nil
-				}
+			i, ok := index[it.Name]
+			if !ok {
+				i = len(out)
+				index[it.Name] = i
+				out = append(out, nil)
 			}
-			if !freed {
-				continue
-			}
-			last := entries[len(entries)-1]
-			for _, e := range entries[:len(entries)-1] {
-				if e.item.Action == pipeline.WouldDelete || e.item.Action == pipeline.Kept {
-					e.item.Write, e.item.Action, e.item.Message = pipeline.NoWrite, pipeline.Kept, "deleted later in this run, with machine "+last.plan.Key()
-				}
-			}
-			if last.item.Action == pipeline.Kept {
-				last.item.Write, last.item.Action, last.item.Message = pipeline.DeleteObject, pipeline.WouldDelete, ""
-			}
-			for _, u := range last.use.users {
-				last.use.after = append(last.use.after, deleting[u])
+			out[i] = append(out[i], nadEntry{pl, it, u})
+		}
+	}
+	return out
+}
+
+// settleNAD decides one shared NetworkAttachmentDefinition: unless a VM that stays uses it, the last
+// entry deletes it once the other users' VMs are deleted, and the others keep it.
+func settleNAD(entries []nadEntry, deleting map[string]*pipeline.Item) {
+	for _, e := range entries {
+		for _, u := range e.use.users {
+			if deleting[u] == nil {
+				return
 			}
 		}
+	}
+	last := entries[len(entries)-1]
+	for _, e := range entries[:len(entries)-1] {
+		if e.item.Action == pipeline.WouldDelete || e.item.Action == pipeline.Kept {
+			e.item.Write, e.item.Action, e.item.Message = pipeline.NoWrite, pipeline.Kept, "deleted later in this run, with machine "+last.plan.Key()
+		}
+	}
+	if last.item.Action == pipeline.Kept {
+		last.item.Write, last.item.Action, last.item.Message = pipeline.DeleteObject, pipeline.WouldDelete, ""
+	}
+	for _, u := range last.use.users {
+		last.use.after = append(last.use.after, deleting[u])
 	}
 }
 
