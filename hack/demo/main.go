@@ -1,6 +1,7 @@
 // Command demo is `make demo`: it starts a local supervisor and a remote KubeVirt control plane
 // (real kube-apiserver and etcd), loads the examples, runs the plugin through kubectl against them,
-// shows what was created, and tears everything down, also on Ctrl-C.
+// shows what was created, deletes one Machine's objects again, and tears everything down, also on
+// Ctrl-C.
 //
 // It expects kubectl-vitimachine and kubectl on PATH and KUBEBUILDER_ASSETS set (the Makefile does
 // both).
@@ -98,6 +99,11 @@ func (d demo) script() error {
 		{"ns-sync: every Machine's namespace on its cluster; the orphan is reported, never deleted", []string{"vitimachine", "ns-sync"}, nil},
 		{"ns-sync again: nothing to do", []string{"vitimachine", "ns-sync", "-o", "yaml"}, nil},
 		{"The remote's namespaces now", []string{"--kubeconfig", d.remote, "get", "namespaces", "-L", "managed-by"}, nil},
+		{"delete preview: what delete would remove for one Machine, sent with dryRun=All", []string{"vitimachine", "delete", "-f", "examples/machine-custom-namespace.yaml", "--dry-run=server"}, nil},
+		{"delete: the VirtualMachine first, then its PVCs; the namespace stays", []string{"vitimachine", "delete", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"The remote: the namespace stays, the VM is gone; the PVCs wait for kubernetes.io/pvc-protection (no controller runs here to release them)", []string{"--kubeconfig", d.remote, "get", "namespace", "test-namespace"}, nil},
+		{"", []string{"--kubeconfig", d.remote, "get", "pvc,virtualmachines", "-n", "test-namespace"}, nil},
+		{"delete again: nothing more to delete", []string{"vitimachine", "delete", "-f", "examples/machine-custom-namespace.yaml"}, nil},
 	}
 	for _, s := range steps {
 		if err := d.ctx.Err(); err != nil {
