@@ -1,6 +1,7 @@
 // Command demo is `make demo`: it starts a local supervisor and a remote KubeVirt control plane
 // (real kube-apiserver and etcd), loads the examples, runs the plugin through kubectl against them,
-// shows what was created, and tears everything down, also on Ctrl-C.
+// shows what was created, deletes one Machine's objects again, and tears everything down, also on
+// Ctrl-C.
 //
 // It expects kubectl-vitimachine and kubectl on PATH and KUBEBUILDER_ASSETS set (the Makefile does
 // both).
@@ -86,6 +87,10 @@ func (d demo) script() error {
 		{"The Machines on the supervisor now record their KubevirtConfig", []string{"get", "machines", "-A", "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,KUBEVIRT-CONFIG:.metadata.annotations.vitistack\\.io/kubevirt-config"}, nil},
 		{"Run again: nothing to do, nothing written", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
 		{"diff now finds no differences (exit 0)", []string{"vitimachine", "diff", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"Cloud-init from a Secret on the supervisor, as the example's comment says", []string{"create", "secret", "generic", "web-cloud-init", "--from-file=userdata=examples/cloud-config.yaml"}, nil},
+		{"", []string{"vitimachine", "create", "-f", "examples/machine-cloudinit.yaml"}, nil},
+		{"On the remote, the data sits in a Secret of its own (keys and sizes only here)", []string{"--kubeconfig", d.remote, "describe", "secret", "vm-web-ci-cloudinit"}, nil},
+		{"The VirtualMachine only references it: the user data is not in the VM", []string{"--kubeconfig", d.remote, "get", "virtualmachine", "vm-web-ci", "-o", "jsonpath={.spec.template.spec.volumes}{\"\\n\"}"}, nil},
 		{"ns-sync: a batch of Machines in two more namespaces, applied with plain kubectl", []string{"create", "namespace", "team-a"}, nil},
 		{"", []string{"create", "namespace", "team-b"}, nil},
 		{"", []string{"apply", "-f", "examples/machines-batch.yaml"}, nil},
@@ -95,6 +100,11 @@ func (d demo) script() error {
 		{"ns-sync: every Machine's namespace on its cluster; the orphan is reported, never deleted", []string{"vitimachine", "ns-sync"}, nil},
 		{"ns-sync again: nothing to do", []string{"vitimachine", "ns-sync", "-o", "yaml"}, nil},
 		{"The remote's namespaces now", []string{"--kubeconfig", d.remote, "get", "namespaces", "-L", "managed-by"}, nil},
+		{"delete preview: what delete would remove for one Machine, sent with dryRun=All", []string{"vitimachine", "delete", "-f", "examples/machine-custom-namespace.yaml", "--dry-run=server"}, nil},
+		{"delete: the VirtualMachine first, then its PVCs; the namespace stays", []string{"vitimachine", "delete", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"The remote: the namespace stays, the VM is gone; the PVCs wait for kubernetes.io/pvc-protection (no controller runs here to release them)", []string{"--kubeconfig", d.remote, "get", "namespace", "test-namespace"}, nil},
+		{"", []string{"--kubeconfig", d.remote, "get", "pvc,virtualmachines", "-n", "test-namespace"}, nil},
+		{"delete again: nothing more to delete", []string{"vitimachine", "delete", "-f", "examples/machine-custom-namespace.yaml"}, nil},
 	}
 	for _, s := range steps {
 		if err := d.ctx.Err(); err != nil {

@@ -74,15 +74,16 @@ type Client struct {
 	Config *rest.Config
 	dyn    dynamic.Interface
 	raw    rawReader
+	flow   *flow
 }
 
 // Name is the cluster's display name.
 func (c *Client) Name() string { return c.ID.Name }
 
-// New builds a client for cfg. cfg is copied; limits decide its client-side rate limiting.
+// New builds a client for cfg. cfg is copied; limits decide how its requests are limited.
 func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	c := rest.CopyConfig(cfg)
-	limits.apply(c)
+	f := limits.apply(id, c)
 	if c.UserAgent == "" {
 		c.UserAgent = UserAgent()
 	}
@@ -90,7 +91,16 @@ func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", id, err)
 	}
-	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}}, nil
+	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}, flow: f}, nil
+}
+
+// Mode reports how the client's requests are limited now; ModeUnknown for a client over a
+// dynamic.Interface.
+func (c *Client) Mode() Mode {
+	if c.flow == nil {
+		return ModeUnknown
+	}
+	return c.flow.Mode()
 }
 
 // NewFromDynamic builds a client over any dynamic.Interface, such as client-go's dynamic fake in

@@ -30,7 +30,7 @@ type TargetFlags struct {
 const defaultClusterTimeout = 30 * time.Second
 
 func newTargetFlags() *TargetFlags {
-	return &TargetFlags{QPS: cluster.DefaultLimits.QPS, Burst: cluster.DefaultLimits.Burst, ClusterTimeout: defaultClusterTimeout}
+	return &TargetFlags{ClusterTimeout: defaultClusterTimeout}
 }
 
 // AddFlags registers the flags.
@@ -40,8 +40,8 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.KubevirtConfig, "kubevirt-config", "", "KubevirtConfig for Machines without the vitistack.io/kubevirt-config annotation (default $DEFAULT_KUBEVIRT_CONFIG)")
 	fs.StringSliceVar(&f.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
-	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster")
-	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster")
+	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster (default: none toward servers with API Priority and Fairness, 50 toward others)")
+	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster, with --qps (default: twice --qps)")
 	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the work on one remote cluster")
 }
 
@@ -50,8 +50,11 @@ func (f *TargetFlags) validate() error {
 	if (f.RemoteKubeconfig != "" || f.RemoteContext != "") && f.KubevirtConfig != "" {
 		return fmt.Errorf("--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config")
 	}
-	if f.QPS <= 0 || f.Burst < 1 {
-		return fmt.Errorf("--qps must be positive and --burst at least 1")
+	switch {
+	case f.QPS < 0 || f.Burst < 0:
+		return fmt.Errorf("--qps and --burst must not be negative")
+	case f.Burst > 0 && f.QPS == 0:
+		return fmt.Errorf("--burst needs --qps (without --qps there is no client-side rate limit toward servers with API Priority and Fairness)")
 	}
 	if f.ClusterTimeout < 0 {
 		return fmt.Errorf("--cluster-timeout must not be negative")
@@ -59,7 +62,15 @@ func (f *TargetFlags) validate() error {
 	return nil
 }
 
-func (f *TargetFlags) limits() cluster.Limits { return cluster.Limits{QPS: f.QPS, Burst: f.Burst} }
+// limits are --qps/--burst as an explicit limit, or the defaults (no client-side rate limit toward
+// servers with API Priority and Fairness, a bounded number of requests in flight).
+func (f *TargetFlags) limits() cluster.Limits {
+	l := cluster.Limits{QPS: f.QPS, Burst: f.Burst}
+	if l.QPS > 0 && l.Burst == 0 {
+		l.Burst = max(int(2*l.QPS), 1)
+	}
+	return l
+}
 
 // supervisor builds the supervisor client from the kubectl flags. The supervisor's own kubeconfig is
 // the user's and trusted: exec and auth-provider plugins work as in kubectl.

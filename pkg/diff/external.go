@@ -9,12 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
-// Pair is one object to diff: what the plugin wants and what is live (nil when absent). Name
-// labels it in headers and file names.
+// Pair is one object to diff: what the plugin wants (nil when the object goes away) and what is
+// live (nil when absent). Name labels it in headers and file names.
 type Pair struct {
 	Name          string
 	Desired, Live map[string]any
@@ -22,8 +20,9 @@ type Pair struct {
 
 // External runs a diff program as kubectl diff does with KUBECTL_EXTERNAL_DIFF: the live objects
 // (projected onto the fields the plugin sets) go into a folder LIVE, the desired ones into MERGED,
-// one file per object, and the program gets both folders. Secret-like values are masked in the
-// files too.
+// one file per object, and the program gets both folders. An object that goes away has only its
+// LIVE file, an object that is created only its MERGED file, as in kubectl diff. Secret-like values
+// are masked in the files too.
 type External struct {
 	// Command is the program and its flags, split on spaces.
 	Command  string
@@ -47,14 +46,19 @@ func (e External) Diff(pairs []Pair) error {
 	}
 	for _, p := range pairs {
 		file := strings.NewReplacer("/", "-").Replace(p.Name) + ".yaml"
+		want, have, err := sides(p.Desired, p.Live)
+		if err != nil {
+			return err
+		}
 		if p.Live != nil {
-			projected, _ := Project(p.Desired, p.Live).(map[string]any)
-			if err := writeYAML(filepath.Join(liveDir, file), Mask(projected)); err != nil {
+			if err := writeFile(filepath.Join(liveDir, file), have); err != nil {
 				return err
 			}
 		}
-		if err := writeYAML(filepath.Join(mergedDir, file), Mask(p.Desired)); err != nil {
-			return err
+		if p.Desired != nil {
+			if err := writeFile(filepath.Join(mergedDir, file), want); err != nil {
+				return err
+			}
 		}
 	}
 	parts := strings.Fields(e.Command)
@@ -75,10 +79,6 @@ func (e External) Diff(pairs []Pair) error {
 	return nil
 }
 
-func writeYAML(path string, obj map[string]any) error {
-	b, err := yaml.Marshal(obj)
-	if err != nil {
-		return err
-	}
+func writeFile(path string, b []byte) error {
 	return os.WriteFile(path, bytes.TrimLeft(b, "\n"), 0o600)
 }

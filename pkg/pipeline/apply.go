@@ -3,11 +3,14 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -196,10 +199,31 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 		switch {
 		case out.Result == write.Failed:
 			failed = it
+		case it.Resource == cluster.Machines && it.Write == CreateObject && out.Object != nil:
+			// The NetworkConfiguration is owned by the Machine: now that it exists, its uid is known.
+			ownedBy(pl.Items, out.Object.GetUID())
+		case it.Resource == cluster.NetworkConfigurations && out.Result == write.WouldStore && strings.Contains(it.Message, string(render.MACGenerated)):
+			it.ResultMessage = it.Message + "; not persisted: dry run"
 		case isNamespace && (out.Result == write.Stored || out.Result == write.WouldStore):
 			p.recordNamespace(it.Cluster, it.Name, madeNamespace{machine: pl.Key(), result: out.Result})
 			nsPending = out.Result == write.WouldStore
 		}
+	}
+}
+
+// ownedBy sets the owner uid of the plan's NetworkConfiguration to create.
+func ownedBy(items []*Item, uid types.UID) {
+	for _, it := range items {
+		if it.Resource != cluster.NetworkConfigurations || it.Write != CreateObject {
+			continue
+		}
+		refs, _, _ := unstructured.NestedSlice(it.Desired, "metadata", "ownerReferences")
+		for _, r := range refs {
+			if ref, ok := r.(map[string]any); ok && ref["kind"] == "Machine" {
+				ref["uid"] = string(uid)
+			}
+		}
+		_ = unstructured.SetNestedSlice(it.Desired, refs, "metadata", "ownerReferences")
 	}
 }
 

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -332,15 +333,20 @@ func TestObjectsAndDiffs(t *testing.T) {
 	_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
 	p := newPipeline(w, write.Client, target.Options{})
 	plans, _ := run(t, p, inputs(typed(t, doc)))
-	_, refs := pipeline.Objects(plans)
-	if strings.Join(refs, ",") != "persistentvolumeclaim/vm-web-root-pvc,virtualmachine.kubevirt.io/vm-web" {
+	objs, refs := pipeline.Objects(plans)
+	for _, o := range objs {
+		if strings.Contains(fmt.Sprint(o), "hunter2") || strings.Contains(fmt.Sprint(o), "cGFzc3dvcmQ6IGh1bnRlcjI") {
+			t.Errorf("-o leaks cloud-init data: %v", o)
+		}
+	}
+	if strings.Join(refs, ",") != "persistentvolumeclaim/vm-web-root-pvc,secret/vm-web-cloudinit,virtualmachine.kubevirt.io/vm-web" {
 		t.Errorf("-o lists %v (an existing namespace must not be listed)", refs)
 	}
 	var names []string
 	for _, d := range pipeline.Diffs(plans) {
 		names = append(names, d.Name)
 	}
-	if strings.Join(names, ",") != "kv-a/persistentvolumeclaim/vm-web-root-pvc,kv-a/virtualmachine.kubevirt.io/vm-web" {
+	if strings.Join(names, ",") != "kv-a/persistentvolumeclaim/vm-web-root-pvc,kv-a/secret/vm-web-cloudinit,kv-a/virtualmachine.kubevirt.io/vm-web" {
 		t.Errorf("diffs %v", names)
 	}
 }
