@@ -45,7 +45,7 @@ type Gap struct {
 // Verdict is what the caller may do of one command's rules on one cluster.
 type Verdict struct {
 	Command Command
-	// Verbs counts the command's verbs on the cluster (a verb needed in two scopes counts twice).
+	// Verbs counts the command's distinct verbs on the cluster, per resource.
 	Verbs int
 	// Missing are the verbs denied.
 	Missing []Gap
@@ -163,12 +163,16 @@ func (q *questions) verdict(rules []Rule, cmd Command, s Scopes) Verdict {
 	v := Verdict{Command: cmd}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	counted := map[cluster.Access]bool{}
 	for _, r := range rules {
 		if !r.For(cmd) {
 			continue
 		}
 		for _, verb := range r.Verbs {
-			v.Verbs++
+			if !counted[access(r, verb, "")] {
+				counted[access(r, verb, "")] = true
+				v.Verbs++
+			}
 			wide := q.answers[access(r, verb, "")]
 			switch {
 			case wide.err != nil:
@@ -211,11 +215,22 @@ const maxNamespacesShown = 3
 // MissingRules renders gaps as the RBAC rules to add, one per resource and place, in the order of
 // the table, e.g. `{apiGroups: [vitistack.io], resources: [machines], verbs: [create, patch]}` or
 // `{apiGroups: [""], resources: [secrets], verbs: [get]} in namespace vitistack`.
+// A verb missing cluster-wide is not repeated for its namespaces: granting it cluster-wide grants it
+// there too.
 func MissingRules(gaps []Gap) string {
 	type key struct{ group, resource, where string }
+	wide := map[cluster.Access]bool{}
+	for _, g := range gaps {
+		if len(g.Namespaces) == 0 {
+			wide[access(g.Rule, g.Verb, "")] = true
+		}
+	}
 	var order []key
 	verbs := map[key][]string{}
 	for _, g := range gaps {
+		if len(g.Namespaces) > 0 && wide[access(g.Rule, g.Verb, "")] {
+			continue
+		}
 		k := key{g.Rule.Group(), g.Rule.Name(), where(g.Namespaces)}
 		if _, ok := verbs[k]; !ok {
 			order = append(order, k)

@@ -77,7 +77,7 @@ func TestReviewNamespacedGrantsAndGaps(t *testing.T) {
 	vs := Review(context.Background(), c, cluster.Supervisor, Scopes{MachineNamespaces: []string{"a", "b"}, SecretNamespaces: []string{"vitistack"}}, 2)
 	create := verdictOf(t, vs, Create)
 	got := MissingRules(create.Missing)
-	want := `{apiGroups: [vitistack.io], resources: [machines], verbs: [get, create, patch]} in namespace b; {apiGroups: [""], resources: [secrets], verbs: [get]} in namespaces a, b`
+	want := `{apiGroups: [vitistack.io], resources: [machines], verbs: [get, list, create, patch]} in namespace b; {apiGroups: [""], resources: [secrets], verbs: [get]} in namespaces a, b`
 	if got != want {
 		t.Errorf("create missing\n got %s\nwant %s", got, want)
 	}
@@ -120,6 +120,10 @@ func TestMissingRulesCapsNamespaces(t *testing.T) {
 	got := MissingRules([]Gap{{Rule: r, Verb: "delete", Namespaces: []string{"a", "b", "c", "d", "e"}}, {Rule: r, Verb: "get", Namespaces: []string{"a", "b", "c", "d", "e"}}})
 	if got != `{apiGroups: [""], resources: [persistentvolumeclaims], verbs: [get, delete]} in namespaces a, b, c (+2 more)` {
 		t.Error(got)
+	}
+	wide := Rule{Resource: cluster.NetworkNamespaces}
+	if got := MissingRules([]Gap{{Rule: wide, Verb: "list", Namespaces: []string{"a"}}, {Rule: wide, Verb: "list"}}); got != `{apiGroups: [vitistack.io], resources: [networknamespaces], verbs: [list]}` {
+		t.Errorf("a verb missing cluster-wide is not repeated per namespace: %s", got)
 	}
 	if MissingRules(nil) != "" {
 		t.Error("no gaps, no rules")

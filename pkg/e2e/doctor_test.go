@@ -368,7 +368,7 @@ func TestDoctorWithExactlyTheDocumentedRBACIsAllOK(t *testing.T) {
 	if c := rowOf(t, checks, "kubevirtconfigs", "supervisor"); c.Result != "fail" || !strings.Contains(c.Detail, "forbidden") || !strings.Contains(c.Detail, "grant list on kubevirtconfigs.vitistack.io") {
 		t.Errorf("without the group: %+v", c)
 	}
-	mustContain(t, "machines", rowOf(t, checks, "permissions create", "supervisor").Detail, "{apiGroups: [vitistack.io], resources: [machines], verbs: [get, create, patch]}")
+	mustContain(t, "machines", rowOf(t, checks, "permissions create", "supervisor").Detail, "{apiGroups: [vitistack.io], resources: [machines], verbs: [get, list, create, patch]}")
 	for _, p := range []*testenv.Plane{s.nsSup, s.env.Remote(remoteA)} {
 		if w := notReviews(s.requests(t, m, p)); len(w) > 0 {
 			t.Errorf("%s: writes %v", p.Name, w)
@@ -480,6 +480,82 @@ func TestDoctorLeaksNothingAtAnyVerbosity(t *testing.T) {
 			if strings.Contains(r.stdout+r.stderr, secret) {
 				t.Errorf("-v=%d: %s leaked", v, what)
 			}
+		}
+	}
+}
+
+// TestTheDocumentedRBACCoversNetworksCloudInitAndDelete runs, as users holding exactly the
+// generated examples/rbac-*.yaml, what the table promises beyond the plain pipeline: a VLAN Machine
+// with cloud-init from a Secret (a NetworkAttachmentDefinition, the NetworkConfiguration with its
+// MAC, the cloud-init Secret), doctor, and delete --machine --wait of all of it.
+func TestTheDocumentedRBACCoversNetworksCloudInitAndDelete(t *testing.T) {
+	s := needEnv(t)
+	a := s.env.Remote(remoteA)
+	group := access.ExampleOptions().Group
+	s.ensureFile(t, s.env.Supervisor, filepath.Join(repoRoot(), access.ExampleFile(cluster.Supervisor)))
+	s.ensureFile(t, a, filepath.Join(repoRoot(), access.ExampleFile(cluster.Remote)))
+	remoteKC, err := a.AddUser("e2e-doctor-provisioner", group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup := s.client(t, s.env.Supervisor)
+	if err := testenv.RegisterRemote(context.Background(), sup, "kv-a-rbac", remoteKC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = deleteObject(context.Background(), sup, cluster.KubevirtConfigs, "", "kv-a-rbac")
+		_ = deleteObject(context.Background(), sup, cluster.Secrets, testenv.SecretNamespace, "kv-a-rbac-kubeconfig")
+	})
+	supKC, err := s.env.Supervisor.AddUser("e2e-doctor-operator", group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := writeFile(t, "user.kubeconfig", string(supKC))
+	ns := s.namespace(t)
+	s.networkNamespace(t, ns, "net", 100, "")
+	s.create(t, s.env.Supervisor, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\n  namespace: "+ns+"\nstringData:\n  userdata: \"#cloud-config\\n\"\n")
+	file := writeFile(t, "m.yaml", machineYAML(ns, "full", annotation("kv-a-rbac"),
+		"  machineClass: small\n  network:\n    networkNamespaceName: net\n  cloudInit:\n    userDataSecretRef:\n      name: ci\n  disks:\n    - name: root\n      sizeGB: 10\n      boot: true\n"))
+	as := []string{"--kubeconfig", kubeconfig, "--naming", "operator"}
+
+	mustExit(t, s.plugin(t, append([]string{"diff", "-f", file}, as...)...), 1)
+	r := mustSucceed(t, s.plugin(t, append([]string{"create", "-f", file, "--wait=false"}, as...)...))
+	for _, obj := range []string{"networkattachmentdefinition.k8s.cni.cncf.io/vlan100", "networkconfiguration.vitistack.io/full", "secret/full-cloudinit", "virtualmachine.kubevirt.io/full"} {
+		wantAction(t, r, obj, "created")
+	}
+	checks := s.doctorOn(t, s.env.Supervisor, 0, "--kubeconfig", kubeconfig, "-n", ns, "--kubevirt-config", "kv-a-rbac")
+	for _, c := range checks {
+		if c.Result != "ok" {
+			t.Errorf("doctor as the user: %+v", c)
+		}
+	}
+
+	done := make(chan result, 1)
+	go func() {
+		done <- s.plugin(t, append([]string{"delete", "-f", file, "--machine", "--wait", "--timeout", "60s"}, as...)...)
+	}()
+	// Play the PVC protection controller: once the PVC is being deleted, let it go.
+	deadline := time.Now().Add(30 * time.Second)
+	for !s.gone(t, a, cluster.PVCs, ns, "full") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s.get(t, a, cluster.PVCs, ns, "full") != nil {
+		s.release(t, a, ns, "full")
+	}
+	select {
+	case r := <-done:
+		mustSucceed(t, r)
+	case <-time.After(45 * time.Second):
+		t.Fatal("delete --wait did not return")
+	}
+	for _, o := range []struct {
+		p    *testenv.Plane
+		r    cluster.Resource
+		name string
+	}{{a, cluster.VirtualMachines, "full"}, {a, cluster.Secrets, "full-cloudinit"}, {a, cluster.NetworkAttachmentDefinitions, "vlan100"},
+		{s.env.Supervisor, cluster.NetworkConfigurations, "full"}, {s.env.Supervisor, cluster.Machines, "full"}} {
+		if s.get(t, o.p, o.r, ns, o.name) != nil {
+			t.Errorf("%s %s is still there", o.r.Kind, o.name)
 		}
 	}
 }
