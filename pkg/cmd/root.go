@@ -82,6 +82,7 @@ VirtualMachine. Nothing is ever deleted and existing objects are never updated.`
 		NewCmdCreate(o),
 		NewCmdDiff(o),
 		NewCmdNSSync(o),
+		NewCmdStatus(o),
 	)
 	return root
 }
