@@ -103,7 +103,7 @@ func (o *StatusOptions) Validate(c *cobra.Command, args []string) error {
 	}
 	switch {
 	case len(args) > 0 && o.AllNamespaces:
-		return newUsageError(c, fmt.Errorf("Machines cannot be named across all namespaces: drop -A, or give -n"))
+		return newUsageError(c, fmt.Errorf("named Machines cannot be read across all namespaces: drop -A, or give -n"))
 	case len(args) > 0 && o.Selector != "":
 		return newUsageError(c, fmt.Errorf("give Machine names or -l, not both"))
 	}
