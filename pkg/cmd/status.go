@@ -159,9 +159,13 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	for _, m := range missing {
 		fmt.Fprintf(o.root.ErrOut, "error: %v\n", m)
 	}
-	if o.Watch && len(rep.Rows) > 0 {
+	if o.Watch {
+		// Watch returns at once when no cluster holds a listed Machine; otherwise at Ctrl-C,
+		// which is how -w ends (main exits 130).
 		o.reader.Watch(ctx, rep, emit)
-		return nil
+		if ctx.Err() != nil {
+			return nil
+		}
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", ctx.Err())

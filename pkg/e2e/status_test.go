@@ -418,3 +418,15 @@ func TestStatusListsAcrossTheClusterForManyNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusWatchWithNothingToWatchEnds: -w over Machines that no cluster holds (here: a
+// KubevirtConfig that does not exist) prints the table and ends with the table's exit status.
+func TestStatusWatchWithNothingToWatchEnds(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	s.create(t, s.env.Supervisor, machineYAML(ns, "orphan", annotation("kv-nowhere"), ""))
+	r := mustExit(t, s.plugin(t, "status", "-n", ns, "-w"), 2)
+	if got := statusRow(r.stdout, "orphan", false); len(got) != 4 || got[1] != "kv-nowhere" || !strings.HasPrefix(got[3], `error: KubevirtConfig "kv-nowhere" not found on the supervisor`) {
+		t.Errorf("%q\n%s", got, r)
+	}
+}

@@ -278,8 +278,8 @@ func newStatusItem(r status.Row) statusItem {
 }
 
 // StatusStructured prints the rows as {"items": [...]} in json or yaml: per item the Machine
-// (namespace, name), the cluster ("" when unresolved), the vm (null without one), the vmi (null
-// without one), the pvcs and the error ("" when the cluster was read).
+// (namespace, name), the cluster (as Row.Cluster), the vm (null without one), the vmi (null without
+// one), the pvcs and the error ("" when the cluster was read).
 func StatusStructured(w io.Writer, format string, rows []status.Row) error {
 	doc := statusDocument{Items: []statusItem{}}
 	for _, r := range rows {

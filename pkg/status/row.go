@@ -20,8 +20,9 @@ const NotProvisioned = "NotProvisioned"
 // Row is one Machine joined with what is live on its remote cluster.
 type Row struct {
 	Namespace, Machine string
-	// Cluster is the display name of the Machine's remote cluster; "" when it could not be
-	// resolved, or when the Machine is provisioned on none of the clusters searched.
+	// Cluster is the display name of the Machine's remote cluster. For a Machine that could not be
+	// resolved it is the KubevirtConfig its annotation names, if any; "" when the Machine is
+	// provisioned on none of the clusters searched.
 	Cluster string
 	// VM is nil when there is no VirtualMachine (or when Error is set).
 	VM *VM
