@@ -58,14 +58,37 @@ func run(ctx context.Context) error {
 		env.Supervisor.KubeconfigPath, env.Remote(remote).KubeconfigPath)
 	fmt.Printf("   KubevirtConfig %q and its Secret %s/%s-kubeconfig are registered on the supervisor\n", remote, testenv.SecretNamespace, remote)
 
-	d := demo{ctx: ctx, dir: dir, supervisor: env.Supervisor.KubeconfigPath, remote: env.Remote(remote).KubeconfigPath}
+	d := demo{ctx: ctx, dir: dir, supervisor: env.Supervisor.KubeconfigPath, remote: env.Remote(remote).KubeconfigPath, vmiFile: filepath.Join(dir, "vmi.yaml")}
+	if err := os.WriteFile(d.vmiFile, []byte(vmi), 0o600); err != nil {
+		return err
+	}
 	return d.script()
 }
+
+// vmi is the running instance virt-controller would make for default/vm-my-vm, with the address
+// virt-handler would report (its CRD has no status subresource: the status is created with it).
+const vmi = `apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: vm-my-vm
+  namespace: default
+spec:
+  domain:
+    devices: {}
+status:
+  phase: Running
+  nodeName: node-1
+  interfaces:
+  - name: default
+    ipAddress: 10.244.0.12
+    ipAddresses: [10.244.0.12]
+`
 
 type demo struct {
 	ctx                context.Context
 	dir                string
 	supervisor, remote string
+	vmiFile            string
 }
 
 func (d demo) script() error {
@@ -82,6 +105,11 @@ func (d demo) script() error {
 		{"Preview: what create would do, with a diff (exit 1: differences)", []string{"vitimachine", "diff", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, []int{1}},
 		{"Server dry-run: every write sent with dryRun=All, nothing stored", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml", "--dry-run=server"}, nil},
 		{"Create for real: namespace first, then PVCs, then the VirtualMachine", []string{"vitimachine", "create", "-f", "examples/machine-small.yaml", "-f", "examples/machine-custom-namespace.yaml"}, nil},
+		{"status: every Machine with its live VM, disks and address, one table across clusters (no controller runs here: the VMs have no status yet)", []string{"vitimachine", "status", "-A"}, nil},
+		{"Play virt-controller and virt-handler: report default/vm-my-vm Running, bind its PVC, give it an instance with an address", []string{"--kubeconfig", d.remote, "patch", "virtualmachine", "vm-my-vm", "-n", "default", "--subresource=status", "--type=merge", "-p", `{"status":{"printableStatus":"Running","ready":true}}`}, nil},
+		{"", []string{"--kubeconfig", d.remote, "patch", "pvc", "vm-my-vm-root-pvc", "-n", "default", "--subresource=status", "--type=merge", "-p", `{"status":{"phase":"Bound"}}`}, nil},
+		{"", []string{"--kubeconfig", d.remote, "create", "-f", d.vmiFile}, nil},
+		{"status -o wide: also the node, the Machine's own phase, and whether the VM drifted from what create renders", []string{"vitimachine", "status", "-A", "-o", "wide"}, nil},
 		{"The namespaces on the remote KubeVirt cluster: test-namespace was created, with the managed-by label", []string{"--kubeconfig", d.remote, "get", "namespaces", "-L", "managed-by"}, nil},
 		{"The PVCs and VirtualMachines on the remote, with their labels", []string{"--kubeconfig", d.remote, "get", "pvc,virtualmachines", "-A", "-L", "managed-by,vitistack.io/source-machine,disk-type"}, nil},
 		{"The Machines on the supervisor now record their KubevirtConfig", []string{"get", "machines", "-A", "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,KUBEVIRT-CONFIG:.metadata.annotations.vitistack\\.io/kubevirt-config"}, nil},
@@ -126,6 +154,9 @@ func (d demo) kubectl(args []string, accept []int) error {
 	shown := make([]string, len(args))
 	for i, a := range args {
 		shown[i] = strings.ReplaceAll(a, d.dir+string(filepath.Separator), "$DEMO/")
+		if strings.ContainsAny(shown[i], ` {}"\*`) {
+			shown[i] = "'" + shown[i] + "'" // as a shell would need it
+		}
 	}
 	fmt.Printf("\n$ kubectl %s\n", strings.Join(shown, " "))
 	cmd := exec.CommandContext(d.ctx, "kubectl", args...)

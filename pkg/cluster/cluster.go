@@ -217,6 +217,15 @@ func (c *Client) Watch(ctx context.Context, r Resource, namespace, name string) 
 	return c.resource(r, namespace).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
 }
 
+// WatchFrom watches a resource in a namespace ("" for all namespaces), filtered by a label selector
+// (may be empty), from resourceVersion: the one a list returned (ListFrom), so that no change between
+// the list and the watch is missed. Bookmarks are asked for, so that a watch resumed after a drop
+// starts close to where it stopped. An expired resourceVersion ends the watch with a 410 Gone error
+// event; the caller lists again.
+func (c *Client) WatchFrom(ctx context.Context, r Resource, namespace, selector, resourceVersion string) (watch.Interface, error) {
+	return c.resource(r, namespace).Watch(ctx, metav1.ListOptions{LabelSelector: selector, ResourceVersion: resourceVersion, AllowWatchBookmarks: true})
+}
+
 // SecretData reads the data of a Secret (see rawReader for why it is not a plain Get).
 func (c *Client) SecretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
 	return c.raw.secretData(ctx, namespace, name)

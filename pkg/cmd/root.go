@@ -84,6 +84,7 @@ made for the Machines it is given; never a namespace.`,
 		NewCmdDiff(o),
 		NewCmdNSSync(o),
 		NewCmdDelete(o),
+		NewCmdStatus(o),
 		NewCmdDoctor(o),
 	)
 	return root

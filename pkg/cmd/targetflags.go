@@ -83,7 +83,8 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 }
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
-func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool) (*target.Resolver, error) {
+// with adjusts the options a command needs beyond the flags (status shares its VM lists).
+func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool, with ...func(*target.Options)) (*target.Resolver, error) {
 	opts := target.Options{
 		SearchTimeout: searchTimeout,
 		IndexVMs:      indexVMs,
@@ -107,6 +108,9 @@ func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, na
 			return nil, err
 		}
 		opts.Override, opts.OverrideName = cfg, name
+	}
+	for _, w := range with {
+		w(&opts)
 	}
 	return target.NewResolver(supervisor, opts), nil
 }

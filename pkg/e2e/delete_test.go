@@ -89,9 +89,11 @@ func TestDeleteRemovesWhatCreateMadeUnderEitherNaming(t *testing.T) {
 	for _, tc := range []struct {
 		naming, managedBy, vm string
 		pvcs                  []string
+		summary               string
 	}{
-		{"seed", "managed-by: vitistack-kubevirt-operator", "vm-web", []string{"vm-web-os-pvc", "vm-web-data-pvc"}},
-		{"operator", "vitistack.io/managed-by: kubevirt-operator", "web", []string{"web", "web-data"}},
+		{"seed", "managed-by: vitistack-kubevirt-operator", "vm-web", []string{"vm-web-os-pvc", "vm-web-data-pvc"}, "4 deleted, 0 not found, 1 kept, 0 failed"},
+		// Operator naming also made the NetworkConfiguration that keeps the VM's MAC.
+		{"operator", "vitistack.io/managed-by: kubevirt-operator", "web", []string{"web", "web-data"}, "5 deleted, 0 not found, 1 kept, 0 failed"},
 	} {
 		t.Run(tc.naming, func(t *testing.T) {
 			ns := s.namespace(t)
@@ -113,7 +115,7 @@ func TestDeleteRemovesWhatCreateMadeUnderEitherNaming(t *testing.T) {
 					t.Errorf("PVC %s is still there", pvc)
 				}
 			}
-			mustContain(t, "report", r.stdout, "4 deleted, 0 not found, 1 kept, 0 failed")
+			mustContain(t, "report", r.stdout, tc.summary)
 			if s.get(t, a, cluster.VirtualMachines, ns, tc.vm) != nil || s.get(t, a, cluster.Secrets, ns, tc.vm+"-cloudinit") != nil {
 				t.Error("the VM or the Secret is still there")
 			}
@@ -164,7 +166,9 @@ func TestDeleteDryRunsDeleteNothing(t *testing.T) {
 		wantAction(t, r, "virtualmachine.kubevirt.io/vm-dry", "would delete")
 		wantAction(t, r, "persistentvolumeclaim/vm-dry-root-pvc", "would delete")
 		wantAction(t, r, "machine.vitistack.io/dry", "would delete")
-		mustContain(t, mode+" report", r.stdout, "3 to delete, 0 not found, 1 kept, 0 failed (dry run: "+mode+")",
+		// The VM, its PVC, its cloud-init Secret and the Machine.
+		wantAction(t, r, "secret/vm-dry-cloudinit", "would delete")
+		mustContain(t, mode+" report", r.stdout, "4 to delete, 0 not found, 1 kept, 0 failed (dry run: "+mode+")",
 			"--- live/kv-a/virtualmachine.kubevirt.io/vm-dry", "-kind: VirtualMachine", "-  runStrategy: Always", "-kind: Machine", "userData: '***'")
 		if strings.Contains(r.stdout, "dry-secret") {
 			t.Errorf("user data leaked into the diff:\n%s", r.stdout)
@@ -188,15 +192,15 @@ func TestDeleteDryRunsDeleteNothing(t *testing.T) {
 				t.Errorf("--dry-run=client sent %d writes to %s", n, p.Name)
 			}
 		}
-		if want := map[string]int{"client": 0, "server": 3}[mode]; deletes != want {
+		if want := map[string]int{"client": 0, "server": 4}[mode]; deletes != want {
 			t.Errorf("--dry-run=%s sent %d deletes, want %d (with dryRun=All)", mode, deletes, want)
 		}
 	}
 	r := mustSucceed(t, s.plugin(t, "delete", "-f", file, "--dry-run=client", "-o", "name"))
-	if r.stdout != "virtualmachine.kubevirt.io/vm-dry\npersistentvolumeclaim/vm-dry-root-pvc\n" {
+	if r.stdout != "virtualmachine.kubevirt.io/vm-dry\npersistentvolumeclaim/vm-dry-root-pvc\nsecret/vm-dry-cloudinit\n" {
 		t.Errorf("-o name:\n%s", r)
 	}
-	mustContain(t, "stderr", r.stderr, "2 to delete")
+	mustContain(t, "stderr", r.stderr, "3 to delete")
 }
 
 func TestDeleteLeavesAVMReplacedAfterPlanning(t *testing.T) {
