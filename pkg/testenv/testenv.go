@@ -159,6 +159,10 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	// envtest logs through controller-runtime's logger, which complains (with a stack trace) when a
+	// plane starts more than 30 s after the process did (StartRemote, AddSupervisor) and nobody set
+	// it. Set here, before any plane starts, since setting it is not safe alongside its use.
+	ctrllog.SetLogger(logr.Discard())
 	env := &Env{Supervisor: &Plane{Name: "supervisor", role: cluster.Supervisor}}
 	for _, name := range opts.Remotes {
 		env.Remotes = append(env.Remotes, &Plane{Name: name, role: cluster.Remote})
@@ -190,9 +194,6 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 }
 
 func start(p *Plane, crds []*apiextensionsv1.CustomResourceDefinition, opts Options) error {
-	// envtest logs through controller-runtime's logger, which complains (with a stack trace) when a
-	// plane starts more than 30 s after the process did and nobody set it.
-	ctrllog.SetLogger(logr.Discard())
 	p.env = &envtest.Environment{
 		CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crds, MaxTime: 60 * time.Second},
 		ControlPlaneStartTimeout: 90 * time.Second,
