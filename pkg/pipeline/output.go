@@ -4,11 +4,12 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 )
 
-// Objects is what -o prints: the objects the plans create (or would create), in plan order: the
-// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine. Objects
-// that exist already, and objects the duplicate guard held back, are left out, so that applying the
-// List never changes an existing object nor makes a second VM for a Machine. Secret-like values are
-// masked (see docs/security.md).
+// Objects is what -o prints: the objects the plans create or update (or would), in plan order: the
+// Machine when it came from a file and was absent, the NetworkConfiguration, then namespace,
+// NetworkAttachmentDefinition, PVCs, cloud-init Secret and VirtualMachine. Objects that exist
+// already unchanged, and objects the duplicate guard held back, are left out, so that applying the
+// List never changes an existing object but the NetworkConfiguration the plan updates, nor makes a
+// second VM for a Machine. Secret-like values are masked (see docs/security.md).
 func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" {
@@ -16,7 +17,7 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		}
 		for _, it := range pl.Items {
 			switch a, _ := it.Final(); a {
-			case Created, WouldCreate, NamespacePending:
+			case Created, WouldCreate, NamespacePending, Updated, WouldUpdate:
 				objects = append(objects, diff.Mask(it.Desired))
 				refs = append(refs, it.Ref())
 			}
@@ -36,7 +37,7 @@ func Diffs(plans []*Plan) []diff.Pair {
 		}
 		for _, it := range pl.Items {
 			switch it.Action {
-			case WouldAnnotate, WouldCreate, Differs:
+			case WouldAnnotate, WouldCreate, WouldUpdate, Differs:
 				out = append(out, diff.Pair{Name: it.Cluster.Name + "/" + it.Ref(), Desired: it.Desired, Live: it.Live})
 			}
 		}
