@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 )
 
@@ -18,7 +20,7 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		for _, it := range pl.Items {
 			switch a, _ := it.Final(); a {
 			case Created, WouldCreate, NamespacePending, Updated, WouldUpdate:
-				objects = append(objects, diff.Mask(it.Desired))
+				objects = append(objects, withoutUnknownOwners(diff.Mask(it.Desired)))
 				refs = append(refs, it.Ref())
 			}
 		}
@@ -43,4 +45,22 @@ func Diffs(plans []*Plan) []diff.Pair {
 		}
 	}
 	return out
+}
+
+// withoutUnknownOwners drops owner references whose uid is not known yet (the owner is a Machine this
+// run only would create): the API server refuses them, so a List holding them could not be applied.
+func withoutUnknownOwners(obj map[string]any) map[string]any {
+	u := unstructured.Unstructured{Object: obj}
+	refs := u.GetOwnerReferences()
+	if len(refs) == 0 {
+		return obj
+	}
+	kept := refs[:0]
+	for _, r := range refs {
+		if r.UID != "" {
+			kept = append(kept, r)
+		}
+	}
+	u.SetOwnerReferences(kept)
+	return u.Object
 }
