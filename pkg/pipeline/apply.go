@@ -91,8 +91,10 @@ func onlyAnnotation(obj map[string]any) (string, string, error) {
 // plan failed writes nothing. Within a Machine, a failed write stops the writes after it (a VM is
 // never created without its namespace and PVCs); the other Machines go on.
 //
-// Machines of the same cluster and namespace are applied in input order, one after the other;
-// different namespaces are applied Workers at a time.
+// Machines of the same cluster and namespace share their namespace: the first one applies first
+// (and creates the namespace when it is missing), then the others of the group, Workers at a time;
+// different namespaces are applied Workers at a time. The client's in-flight bound caps what reaches
+// each cluster at once.
 func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
 	type key struct {
 		cluster   cluster.ID
@@ -114,9 +116,10 @@ func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
 		groups[i] = append(groups[i], pl)
 	}
 	each(len(groups), func(i int) {
-		for _, pl := range groups[i] {
-			p.apply(ctx, pl)
-		}
+		g := groups[i]
+		p.apply(ctx, g[0])
+		rest := g[1:]
+		each(len(rest), func(j int) { p.apply(ctx, rest[j]) })
 	})
 }
 
@@ -127,9 +130,9 @@ type madeNamespace struct {
 	result  write.Result
 }
 
-// namespaceMade reports which Machine of this run created (or dry-run created) a namespace.
-// Machines of one cluster and namespace are applied one after the other, so a lookup and a later
-// record for the same namespace never race.
+// namespaceMade reports which Machine of this run created (or dry-run created) a namespace. The
+// first Machine of a cluster and namespace is applied before the others, so a lookup and the record
+// for the same namespace never race.
 func (p *Pipeline) namespaceMade(id cluster.ID, namespace string) (madeNamespace, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -104,6 +104,17 @@ func TestNetworkConfigurationGetsTheInterfaceAppended(t *testing.T) {
 	if n := w.Supervisor.Requests()["update networkconfigurations"]; n != 1 {
 		t.Errorf("%d updates", n)
 	}
+	// The update shows in --diff and in -o, before and after it is made.
+	w2 := clustertest.NewWorld([]string{"kv-a"}, doc, nc)
+	plans, _ := run(t, operatorPipeline(w2, write.Client), inputs(typed(t, doc)))
+	_, refs := pipeline.Objects(plans)
+	var diffs []string
+	for _, d := range pipeline.Diffs(plans) {
+		diffs = append(diffs, d.Name)
+	}
+	if refs[0] != "networkconfiguration.vitistack.io/web" || diffs[0] != "supervisor/networkconfiguration.vitistack.io/web" {
+		t.Errorf("-o %v, diffs %v", refs, diffs)
+	}
 }
 
 func TestStaticIPNotAllocatedWritesOnlyTheNetworkConfiguration(t *testing.T) {
