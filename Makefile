@@ -50,6 +50,10 @@ test-unit: ## Unit tests only (no API servers)
 cover: ## Statement coverage per package from unit tests alone; fails under 70% (COVER_MIN=) outside cmd, testenv, e2e
 	hack/cover.sh
 
+.PHONY: rbac
+rbac: ## Regenerate examples/rbac-*.yaml and the RBAC table of docs/security.md from pkg/access
+	go run ./hack/rbac
+
 .PHONY: lint
 lint: ## gofmt, go mod tidy, go vet, staticcheck and the import and write-seam rules (hack/verify-imports.sh)
 	@out=$$(gofmt -l cmd pkg hack); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

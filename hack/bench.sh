@@ -7,8 +7,8 @@ KUBEBUILDER_ASSETS=$(hack/envtest-assets.sh)
 export KUBEBUILDER_ASSETS
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
-# One run per ns-sync and memory case (each creates hundreds of namespaces); 50 runs of --help, for a median.
-go test ./pkg/bench -run '^$' -bench "${BENCH:-BenchmarkNSSync|BenchmarkPlanMemory}" -benchtime 1x -timeout 60m | tee "$raw"
+# One run per ns-sync, status and memory case (each creates hundreds of objects); 50 runs of --help, for a median.
+go test ./pkg/bench -run '^$' -bench "${BENCH:-BenchmarkNSSync|BenchmarkStatus|BenchmarkPlanMemory}" -benchtime 1x -timeout 60m | tee "$raw"
 go test ./pkg/bench -run '^$' -bench '^BenchmarkHelp$' -benchtime 50x | tee -a "$raw"
 go run ./hack/benchreport < "$raw" > docs/performance.md
 echo "wrote docs/performance.md"

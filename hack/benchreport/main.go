@@ -1,5 +1,6 @@
 // Command benchreport turns the output of the pkg/bench benchmarks (go test -bench) into
-// docs/performance.md: the ns-sync comparison with its ratios, start-up, size and memory.
+// docs/performance.md: the ns-sync and status comparisons with their ratios, start-up, size and
+// memory.
 //
 //	go test ./pkg/bench -run '^$' -bench . -benchtime 1x | go run ./hack/benchreport > docs/performance.md
 package main
@@ -101,6 +102,7 @@ func write(w io.Writer, res map[string]result, cpu string) {
 	fmt.Fprint(w, "With the default limits a run is bound by QPS 50 per cluster, on purpose: it is gentle with production API\n")
 	fmt.Fprint(w, "servers; clusters run in parallel, each under its own limit, so K clusters cost about what the busiest one\n")
 	fmt.Fprint(w, "costs. `--qps`/`--burst` lift the limit for large batches.\n\n")
+	writeStatus(w, res)
 	fmt.Fprint(w, "## Start-up, size, memory\n\n| what | measured | budget |\n|---|---|---|\n")
 	if h, ok := res["BenchmarkHelp"]; ok {
 		fmt.Fprintf(w, "| `kubectl-vitimachine --help` (no kubeconfig read, no network) | median %.1f ms | < 20 ms |\n", h.metrics["median-ms"])
@@ -113,6 +115,36 @@ func write(w io.Writer, res map[string]result, cpu string) {
 	}
 	fmt.Fprint(w, "\nLists are paged (500 per page); a run keeps only names, namespaces, annotations and providers of the\n")
 	fmt.Fprint(w, "Machines it lists, and nothing outlives the run.\n")
+}
+
+// writeStatus is the status section: the plugin's batched reads next to one Machine at a time.
+func writeStatus(w io.Writer, res map[string]result) {
+	var keys []string
+	for name := range res {
+		if strings.HasPrefix(name, "BenchmarkStatus/") && strings.HasSuffix(name, "/plugin") {
+			keys = append(keys, strings.TrimSuffix(strings.TrimPrefix(name, "BenchmarkStatus/"), "/plugin"))
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	sort.Slice(keys, func(i, j int) bool { return nk(keys[i]) < nk(keys[j]) })
+	fmt.Fprint(w, "## status: N Machines in 100 namespaces across K clusters\n\n")
+	fmt.Fprint(w, "Every Machine has a VM, a VMI and a PVC on its cluster.\n\n")
+	fmt.Fprint(w, "- **plugin**: one `kubectl-vitimachine status -A -l …` run (default client limits), Machines resolved through their KubevirtConfigs\n")
+	fmt.Fprint(w, "- **per Machine**: a get of the VM, a get of the VMI and a list of the Machine's PVCs by label, one Machine after another, same client limits, clusters given\n\n")
+	fmt.Fprint(w, "| N | K | plugin | per Machine | per Machine ÷ plugin | plugin requests | per-Machine requests |\n")
+	fmt.Fprint(w, "|---|---|---|---|---|---|---|\n")
+	for _, k := range keys {
+		p, pm := res["BenchmarkStatus/"+k+"/plugin"], res["BenchmarkStatus/"+k+"/per-machine"]
+		parts := strings.Split(k, "/")
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f | %.0f |\n", strings.TrimPrefix(parts[0], "N="), strings.TrimPrefix(parts[1], "K="),
+			secs(p), secs(pm), ratio(pm, p), p.metrics["requests/op"], pm.metrics["requests/op"])
+	}
+	fmt.Fprint(w, "\nThe plugin's requests are the budget of `TestStatusJoinsEachMachineWithItsVMVMIAndDisksAcrossClusters`:\n")
+	fmt.Fprint(w, "on the supervisor one paged Machine list, one KubevirtConfig list and one Secret read per cluster; on\n")
+	fmt.Fprint(w, "each remote one list each of VMs, VMIs and PVCs (across the cluster here: more than 5 namespaces), whatever\n")
+	fmt.Fprint(w, "the number of Machines. One Machine at a time costs three requests per Machine, bound by QPS 50.\n\n")
 }
 
 func nk(k string) int {

@@ -13,12 +13,15 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
 
-// BenchmarkNSSync creates N namespaces spread over K remote clusters three ways, side by side:
-//   - plugin: one `kubectl-vitimachine ns-sync` run (default limits: QPS 50, burst 100 per cluster);
-//   - plugin-qps500: the same with --qps 500 --burst 1000;
+// BenchmarkNSSync creates N namespaces spread over K remote clusters, side by side:
+//   - plugin: one `kubectl-vitimachine ns-sync` run with the default limits (no client-side rate
+//     limit toward servers with API Priority and Fairness, 32 requests in flight per cluster);
+//   - plugin-qps50: the same with --qps 50 --burst 100, the client-side limit the plugin used to set;
 //   - kubectl-loop: one `kubectl create namespace` process per namespace, in sequence;
 //   - operator: the kubevirt-operator's way, a Get then a Create per Machine, in sequence, with the
-//     plugin's client and limits.
+//     plugin's client;
+//   - ceiling: the creates alone from one process with no limits at all, 64 at a time (the physical
+//     reference: what the API servers here can take).
 //
 // Every iteration uses fresh names, so each op really creates N namespaces.
 func BenchmarkNSSync(b *testing.B) {
@@ -26,9 +29,10 @@ func BenchmarkNSSync(b *testing.B) {
 		for _, k := range []int{1, 3} {
 			prefix := fmt.Sprintf("N=%d/K=%d", n, k)
 			b.Run(prefix+"/plugin", func(b *testing.B) { benchPlugin(b, n, k) })
-			b.Run(prefix+"/plugin-qps500", func(b *testing.B) { benchPlugin(b, n, k, "--qps", "500", "--burst", "1000") })
+			b.Run(prefix+"/plugin-qps50", func(b *testing.B) { benchPlugin(b, n, k, "--qps", "50", "--burst", "100") })
 			b.Run(prefix+"/kubectl-loop", func(b *testing.B) { benchKubectl(b, n, k) })
 			b.Run(prefix+"/operator", func(b *testing.B) { benchOperator(b, n, k) })
+			b.Run(prefix+"/ceiling", func(b *testing.B) { benchCeiling(b, n, k) })
 		}
 	}
 }
@@ -90,4 +94,27 @@ func benchOperator(b *testing.B, n, k int) {
 		}
 	}
 	b.ReportMetric(float64(2*n), "requests/op")
+}
+
+func benchCeiling(b *testing.B, n, k int) {
+	e := need(b)
+	clients := make([]*cluster.Client, k)
+	for i := range k {
+		c, err := cluster.New(cluster.RemoteID(e.planes.Remotes[i].Name), e.planes.Remotes[i].Config, cluster.Limits{QPS: 1e6, Burst: 1e6, InFlight: 1024})
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients[i] = c
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		t := tag("c")
+		err := parallelN(n, 64, func(i int) error {
+			return testenv.Create(ctx, clients[i%k], cluster.Namespaces, testenv.Object("v1", "Namespace", "", fmt.Sprintf("%s-%d", t, i)))
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n), "requests/op")
 }

@@ -21,11 +21,14 @@ var batch atomic.Int64
 func tag(prefix string) string { return fmt.Sprintf("%s%d", prefix, batch.Add(1)) }
 
 // parallel runs f for 0..n-1 on 32 workers and returns the first error.
-func parallel(n int, f func(i int) error) error {
+func parallel(n int, f func(i int) error) error { return parallelN(n, 32, f) }
+
+// parallelN runs f for 0..n-1 on workers goroutines and returns the first error.
+func parallelN(n, workers int, f func(i int) error) error {
 	var wg sync.WaitGroup
 	var first atomic.Value
 	work := make(chan int)
-	for range 32 {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

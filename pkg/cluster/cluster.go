@@ -1,12 +1,14 @@
 // Package cluster is the plugin's access to one Kubernetes API server, the supervisor or a remote
-// KubeVirt cluster. It speaks to fixed resources (no discovery requests), pages its lists and
-// converts objects to the typed Go structs the rest of the plugin uses.
+// KubeVirt cluster. It speaks to fixed resources (no discovery requests; ServedResources asks for
+// one group-version's document only when a caller wants to know whether a CRD is installed), pages
+// its lists and converts objects to the typed Go structs the rest of the plugin uses.
 //
 // A cluster is identified by an ID, a comparable value of its role and its name. Names are for
 // display only: code that must tell the supervisor from a remote compares roles or IDs, never names.
 //
 // The write methods (Create, MergePatch, Update, Delete) exist for package write, the one write seam; no other
-// package of the plugin calls them (hack/verify-imports.sh checks it).
+// package of the plugin calls them (hack/verify-imports.sh checks it). AccessReview is a create that
+// stores nothing (a SelfSubjectAccessReview), so it is not a write and any package may ask one.
 package cluster
 
 import (
@@ -96,6 +98,7 @@ type Client struct {
 	Config *rest.Config
 	dyn    dynamic.Interface
 	raw    rawReader
+	flow   *flow
 	// deadline, when set, bounds all the requests made through the client (Bound).
 	deadline *deadline
 }
@@ -103,10 +106,10 @@ type Client struct {
 // Name is the cluster's display name.
 func (c *Client) Name() string { return c.ID.Name }
 
-// New builds a client for cfg. cfg is copied; limits decide its client-side rate limiting.
+// New builds a client for cfg. cfg is copied; limits decide how its requests are limited.
 func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	c := rest.CopyConfig(cfg)
-	limits.apply(c)
+	f := limits.apply(id, c)
 	if c.UserAgent == "" {
 		c.UserAgent = UserAgent()
 	}
@@ -114,7 +117,16 @@ func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", id, err)
 	}
-	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}}, nil
+	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}, flow: f}, nil
+}
+
+// Mode reports how the client's requests are limited now; ModeUnknown for a client over a
+// dynamic.Interface.
+func (c *Client) Mode() Mode {
+	if c.flow == nil {
+		return ModeUnknown
+	}
+	return c.flow.Mode()
 }
 
 // NewFromDynamic builds a client over any dynamic.Interface, such as client-go's dynamic fake in
@@ -251,6 +263,15 @@ func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string,
 func (c *Client) Watch(ctx context.Context, r Resource, namespace, name string) (watch.Interface, error) {
 	w, err := c.resource(r, namespace).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
 	return w, c.served(r, err)
+}
+
+// WatchFrom watches a resource in a namespace ("" for all namespaces), filtered by a label selector
+// (may be empty), from resourceVersion: the one a list returned (ListFrom), so that no change between
+// the list and the watch is missed. Bookmarks are asked for, so that a watch resumed after a drop
+// starts close to where it stopped. An expired resourceVersion ends the watch with a 410 Gone error
+// event; the caller lists again.
+func (c *Client) WatchFrom(ctx context.Context, r Resource, namespace, selector, resourceVersion string) (watch.Interface, error) {
+	return c.resource(r, namespace).Watch(ctx, metav1.ListOptions{LabelSelector: selector, ResourceVersion: resourceVersion, AllowWatchBookmarks: true})
 }
 
 // SecretData reads the data of a Secret (see rawReader for why it is not a plain Get).

@@ -21,10 +21,12 @@ import (
 // maxRawBytes caps what is read of a raw answer; Kubernetes itself caps a Secret at 1 MiB.
 const maxRawBytes = 2 << 20
 
-// rawReader reads what must not, or cannot, go through the dynamic client: Secrets and /version.
+// rawReader reads what must not, or cannot, go through the dynamic client: Secrets, /version and
+// discovery documents.
 type rawReader interface {
 	secretData(ctx context.Context, namespace, name string) (map[string][]byte, error)
 	serverVersion(ctx context.Context) (string, error)
+	servedResources(ctx context.Context, gv schema.GroupVersion) (map[string]bool, error)
 }
 
 // httpReader reads with plain HTTP requests on the client's transport.
@@ -38,7 +40,7 @@ type httpReader struct {
 }
 
 func (h *httpReader) secretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
-	body, err := h.get(ctx, "/api/v1/namespaces/"+url.PathEscape(namespace)+"/secrets/"+url.PathEscape(name), name)
+	body, err := h.get(ctx, "/api/v1/namespaces/"+url.PathEscape(namespace)+"/secrets/"+url.PathEscape(name), Secrets.GVR.GroupResource(), name)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +52,7 @@ func (h *httpReader) secretData(ctx context.Context, namespace, name string) (ma
 }
 
 func (h *httpReader) serverVersion(ctx context.Context) (string, error) {
-	body, err := h.get(ctx, "/version", "")
+	body, err := h.get(ctx, "/version", schema.GroupResource{}, "")
 	if err != nil {
 		return "", err
 	}
@@ -61,7 +63,8 @@ func (h *httpReader) serverVersion(ctx context.Context) (string, error) {
 	return v.GitVersion, nil
 }
 
-func (h *httpReader) get(ctx context.Context, path, name string) ([]byte, error) {
+// get reads path; gr and name describe what is read, for the error of a non-Status answer.
+func (h *httpReader) get(ctx context.Context, path string, gr schema.GroupResource, name string) ([]byte, error) {
 	hc, err := rest.HTTPClientFor(h.cfg)
 	if err != nil {
 		return nil, err
@@ -94,25 +97,26 @@ func (h *httpReader) get(ctx context.Context, path, name string) ([]byte, error)
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, statusError(resp.StatusCode, body, name)
+		return nil, statusError(resp.StatusCode, body, gr, name)
 	}
 	return body, nil
 }
 
 // statusError turns an API error response into the apierrors value client-go would return, so
 // callers can use apierrors.IsNotFound and friends. Only the Status object is decoded.
-func statusError(code int, body []byte, name string) error {
+func statusError(code int, body []byte, gr schema.GroupResource, name string) error {
 	var st metav1.Status
 	if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
 		return &apierrors.StatusError{ErrStatus: st}
 	}
-	return apierrors.NewGenericServerResponse(code, http.MethodGet, schema.GroupResource{Resource: "secrets"}, name, "", 0, false)
+	return apierrors.NewGenericServerResponse(code, http.MethodGet, gr, name, "", 0, false)
 }
 
 // dynamicReader reads Secrets through a dynamic.Interface, for clients built with NewFromDynamic.
 type dynamicReader struct {
-	dyn     dynamic.Interface
-	version string
+	dyn       dynamic.Interface
+	version   string
+	discovery Discovery
 }
 
 func (d *dynamicReader) secretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {

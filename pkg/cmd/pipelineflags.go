@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
@@ -18,7 +19,7 @@ import (
 )
 
 // PipelineFlags are the flags `create` and `diff` share: where Machines come from and how they are
-// rendered.
+// rendered. `delete` shares the part that is not about storage (AddMachineFlags).
 type PipelineFlags struct {
 	Filenames     []string
 	Recursive     bool
@@ -30,6 +31,8 @@ type PipelineFlags struct {
 	VolumeMode    string
 	ManagedBy     string
 	Force         bool
+	MACPrefix     string
+	ISOSize       string
 	Target        *TargetFlags
 }
 
@@ -38,22 +41,32 @@ func newPipelineFlags() *PipelineFlags {
 		Naming:     string(render.NamingSeed),
 		VolumeMode: string(corev1.PersistentVolumeBlock),
 		ManagedBy:  vitistack.DefaultManagedByKey + "=" + vitistack.DefaultManagedByValue,
+		MACPrefix:  render.MACPrefix,
 		Target:     newTargetFlags(),
 	}
 }
 
 // AddFlags registers the flags.
 func (f *PipelineFlags) AddFlags(fs *pflag.FlagSet, forceHelp string) {
-	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "Machine manifests: files, folders or - for standard input (YAML or JSON, several documents); files in folders that hold no Machine are skipped with a note")
-	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "Read the subfolders of folders given with -f too")
+	f.AddMachineFlags(fs, forceHelp, "KEY=VALUE label put on every object the plugin creates (deployed operators use vitistack.io/managed-by=kubevirt-operator)")
 	fs.StringVarP(&f.Selector, "selector", "l", "", "Label selector: the Machines on the supervisor that match it (with -f: the file Machines that match it)")
 	fs.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "The Machines of every namespace on the supervisor (with -l: those that match it)")
-	fs.StringVar(&f.Naming, "naming", f.Naming, "Naming scheme of remote objects: seed (vm-<machine>, vm-<machine>-root-pvc) or operator (<machine>, as kubevirt-operator v0.0.x)")
 	fs.StringVar(&f.StorageClass, "storage-class", "", "StorageClass of the PVCs (default: the remote cluster's default class)")
 	fs.StringVar(&f.AccessMode, "access-mode", "", "PVC access mode (default: from the CDI StorageProfile of the class, else ReadWriteOnce)")
 	fs.StringVar(&f.VolumeMode, "volume-mode", f.VolumeMode, "PVC volume mode: Block or Filesystem")
-	fs.StringVar(&f.ManagedBy, "managed-by-label", f.ManagedBy, "KEY=VALUE label put on every object the plugin creates (deployed operators use vitistack.io/managed-by=kubevirt-operator)")
+}
+
+// AddMachineFlags registers the flags that say which Machines, how their remote objects are named
+// and labelled, --force and the target flags: what delete shares with create, without the storage
+// flags (their defaults stand).
+func (f *PipelineFlags) AddMachineFlags(fs *pflag.FlagSet, forceHelp, managedByHelp string) {
+	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "Machine manifests: files, folders or - for standard input (YAML or JSON, several documents); files in folders that hold no Machine are skipped with a note")
+	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "Read the subfolders of folders given with -f too")
+	fs.StringVar(&f.Naming, "naming", f.Naming, "Naming scheme of remote objects: seed (vm-<machine>, vm-<machine>-root-pvc) or operator (<machine>, as kubevirt-operator v0.0.x)")
+	fs.StringVar(&f.ManagedBy, "managed-by-label", f.ManagedBy, managedByHelp)
 	fs.BoolVar(&f.Force, "force", false, forceHelp)
+	fs.StringVar(&f.MACPrefix, "mac-prefix", f.MACPrefix, "First octets of generated MAC addresses (the operator's 02:<MAC_SET>); the first must be locally administered and unicast")
+	fs.StringVar(&f.ISOSize, "iso-size", "", "Size of the ISO volume of Machines that boot an ISO (e.g. 4Gi); skips the HTTP HEAD that sizes the image")
 	f.Target.AddFlags(fs)
 }
 
@@ -64,8 +77,8 @@ var (
 	accessModes = []string{string(corev1.ReadWriteOnce), string(corev1.ReadWriteMany), string(corev1.ReadOnlyMany), string(corev1.ReadWriteOncePod)}
 )
 
-// pipelineRun is what Complete builds for create and diff: the pipeline and where its Machines
-// come from.
+// pipelineRun is what Complete builds for create, diff and delete: the pipeline and where its
+// Machines come from.
 type pipelineRun struct {
 	pipeline *pipeline.Pipeline
 	source   source.Request
@@ -112,6 +125,8 @@ func (f *PipelineFlags) validateSource(c *cobra.Command, args []string) error {
 	files, names, listed := len(f.Filenames) > 0, len(args) > 0, f.Selector != "" || f.AllNamespaces
 	var err error
 	switch {
+	case !files && !names && !listed && c.Flags().Lookup("selector") == nil:
+		err = fmt.Errorf("name Machines (NAME...) or give -f FILE")
 	case !files && !names && !listed:
 		err = fmt.Errorf("name Machines (NAME...), give -f FILE, or select them with -l SELECTOR or -A")
 	case files && names:
@@ -157,6 +172,16 @@ func (f *PipelineFlags) options(c *cobra.Command) (pipeline.Options, error) {
 	o.StorageClass = f.StorageClass
 	o.AccessMode = corev1.PersistentVolumeAccessMode(f.AccessMode)
 	o.Force = f.Force
+	if o.MACPrefix, err = render.ParseMACPrefix(f.MACPrefix); err != nil {
+		return o, newUsageError(c, err)
+	}
+	if f.ISOSize != "" {
+		q, err := resource.ParseQuantity(f.ISOSize)
+		if err != nil || q.Sign() <= 0 {
+			return o, newUsageError(c, fmt.Errorf("invalid --iso-size %q (a positive quantity such as 4Gi)", f.ISOSize))
+		}
+		o.ISOSize = &q
+	}
 	return o, nil
 }
 

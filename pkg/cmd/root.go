@@ -53,7 +53,8 @@ func NewRootCmd(streams genericiooptions.IOStreams, env Env) *cobra.Command {
 The current kubectl context is the supervisor cluster, where Machines, KubevirtConfigs and
 MachineClasses live. For each Machine the plugin finds the remote KubeVirt cluster and runs the
 provisioning pipeline there: the namespace first, then the PersistentVolumeClaims, then the
-VirtualMachine. Nothing is ever deleted and existing objects are never updated.`,
+VirtualMachine. Existing objects are never updated. Only "delete" deletes, and only what create
+made for the Machines it is given; never a namespace.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{
@@ -83,6 +84,9 @@ VirtualMachine. Nothing is ever deleted and existing objects are never updated.`
 		NewCmdCreate(o),
 		NewCmdDiff(o),
 		NewCmdNSSync(o),
+		NewCmdDelete(o),
+		NewCmdStatus(o),
+		NewCmdDoctor(o),
 	)
 	return root
 }

@@ -30,7 +30,7 @@ type TargetFlags struct {
 const defaultClusterTimeout = 30 * time.Second
 
 func newTargetFlags() *TargetFlags {
-	return &TargetFlags{QPS: cluster.DefaultLimits.QPS, Burst: cluster.DefaultLimits.Burst, ClusterTimeout: defaultClusterTimeout}
+	return &TargetFlags{ClusterTimeout: defaultClusterTimeout}
 }
 
 // AddFlags registers the flags.
@@ -40,8 +40,8 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.KubevirtConfig, "kubevirt-config", "", "KubevirtConfig for Machines without the vitistack.io/kubevirt-config annotation (default $DEFAULT_KUBEVIRT_CONFIG)")
 	fs.StringSliceVar(&f.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
-	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster")
-	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster")
+	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster (default: none toward servers with API Priority and Fairness, 50 toward others)")
+	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster, with --qps (default: twice --qps)")
 	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the reads and writes on one remote cluster, from its first request (not --wait); a cluster that misses it fails only its own Machines")
 }
 
@@ -50,8 +50,11 @@ func (f *TargetFlags) validate() error {
 	if (f.RemoteKubeconfig != "" || f.RemoteContext != "") && f.KubevirtConfig != "" {
 		return fmt.Errorf("--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config")
 	}
-	if f.QPS <= 0 || f.Burst < 1 {
-		return fmt.Errorf("--qps must be positive and --burst at least 1")
+	switch {
+	case f.QPS < 0 || f.Burst < 0:
+		return fmt.Errorf("--qps and --burst must not be negative")
+	case f.Burst > 0 && f.QPS == 0:
+		return fmt.Errorf("--burst needs --qps (without --qps there is no client-side rate limit toward servers with API Priority and Fairness)")
 	}
 	if f.ClusterTimeout < 0 {
 		return fmt.Errorf("--cluster-timeout must not be negative")
@@ -59,7 +62,15 @@ func (f *TargetFlags) validate() error {
 	return nil
 }
 
-func (f *TargetFlags) limits() cluster.Limits { return cluster.Limits{QPS: f.QPS, Burst: f.Burst} }
+// limits are --qps/--burst as an explicit limit, or the defaults (no client-side rate limit toward
+// servers with API Priority and Fairness, a bounded number of requests in flight).
+func (f *TargetFlags) limits() cluster.Limits {
+	l := cluster.Limits{QPS: f.QPS, Burst: f.Burst}
+	if l.QPS > 0 && l.Burst == 0 {
+		l.Burst = max(int(2*l.QPS), 1)
+	}
+	return l
+}
 
 // requestTimeout is kubectl's --request-timeout ("0": none), parsed as kubectl parses it.
 func requestTimeout(root *RootOptions) (time.Duration, error) {
@@ -102,9 +113,10 @@ func supervisorContext(root *RootOptions) string {
 }
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
-// Every remote client it builds is bounded by --cluster-timeout from its first request, and each
-// of its requests by kubectl's --request-timeout, as the supervisor's are.
-func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool) (*target.Resolver, error) {
+// with adjusts the options a command needs beyond the flags (status shares its VM lists). Every
+// remote client it builds is bounded by --cluster-timeout from its first request, and each of its
+// requests by kubectl's --request-timeout, as the supervisor's are.
+func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool, with ...func(*target.Options)) (*target.Resolver, error) {
 	limits := f.limits()
 	var err error
 	if limits.RequestTimeout, err = requestTimeout(root); err != nil {
@@ -134,6 +146,9 @@ func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, na
 			return nil, err
 		}
 		opts.Override, opts.OverrideName = cfg, name
+	}
+	for _, w := range with {
+		w(&opts)
 	}
 	return target.NewResolver(supervisor, opts), nil
 }

@@ -185,3 +185,59 @@ func TestExternalFileNames(t *testing.T) {
 		t.Errorf("label %q", got)
 	}
 }
+
+func TestObjectGoingAwayIsAllRemovals(t *testing.T) {
+	live := map[string]any{"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
+		"metadata": map[string]any{"name": "vm-a", "uid": "u-1", "managedFields": []any{map[string]any{"manager": "kubectl-vitimachine"}}},
+		"spec": map[string]any{"runStrategy": "Always", "template": map[string]any{"spec": map[string]any{"volumes": []any{
+			map[string]any{"name": "cloudinitdisk", "cloudInitNoCloud": map[string]any{"userData": "password: hunter2", "networkDataBase64": "aHVudGVyMg=="}},
+			map[string]any{"name": "root", "persistentVolumeClaim": map[string]any{"claimName": "vm-a-root-pvc"}},
+		}}}},
+		"status": map[string]any{"printableStatus": "Running"}}
+	u, err := diff.Object("kv-a/virtualmachine.kubevirt.io/vm-a", nil, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := u.String()
+	if !strings.HasPrefix(s, "--- live/kv-a/virtualmachine.kubevirt.io/vm-a\n+++ desired/kv-a/virtualmachine.kubevirt.io/vm-a\n@@ -1,") || !strings.Contains(s, " +0,0 @@\n") {
+		t.Errorf("header:\n%s", s)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n")[3:] {
+		if !strings.HasPrefix(line, "-") {
+			t.Errorf("a line that is not a removal: %q", line)
+		}
+	}
+	for _, want := range []string{"-kind: VirtualMachine", "-  uid: u-1", "-  runStrategy: Always", "claimName: vm-a-root-pvc", "userData: '***'", "networkDataBase64: '***'", "printableStatus: Running"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %q in:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "hunter2") || strings.Contains(s, "aHVudGVyMg") || strings.Contains(s, "managedFields") {
+		t.Errorf("leaks user data or managedFields:\n%s", s)
+	}
+	if live["metadata"].(map[string]any)["managedFields"] == nil {
+		t.Error("Gone changed its input")
+	}
+}
+
+func TestExternalWritesOnlyTheLiveFileOfAnObjectGoingAway(t *testing.T) {
+	live := map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "vm-a-cloudinit"}, "data": map[string]any{"userdata": "c2VjcmV0"}}
+	files := map[string]string{}
+	e := diff.External{Command: "mydiff", Run: func(cmd *exec.Cmd) error {
+		for _, dir := range cmd.Args[1:] {
+			entries, _ := os.ReadDir(dir)
+			for _, en := range entries {
+				b, _ := os.ReadFile(filepath.Join(dir, en.Name()))
+				files[filepath.Base(dir)+"/"+en.Name()] = string(b)
+			}
+		}
+		return nil
+	}}
+	if err := e.Diff([]diff.Pair{{Cluster: "kv-a", Name: diff.KubectlName("v1", "Secret", "team", "vm-a-cloudinit"), Live: live}}); err != nil {
+		t.Fatal(err)
+	}
+	text, ok := files["LIVE/kv-a_v1.Secret.team.vm-a-cloudinit"]
+	if len(files) != 1 || !ok || !strings.Contains(text, "userdata: '***'") || strings.Contains(text, "c2VjcmV0") {
+		t.Errorf("files %v", files)
+	}
+}

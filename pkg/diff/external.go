@@ -9,11 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
-// Pair is one object to diff: what the plugin wants and what is live (nil when absent).
+// Pair is one object to diff: what the plugin wants (nil when the object goes away) and what is
+// live (nil when absent).
 type Pair struct {
 	// Cluster is the display name of the object's cluster. It prefixes the object's name in headers
 	// and file names, so that objects of two clusters never collide.
@@ -57,8 +56,9 @@ func (p Pair) file() string {
 // External runs a diff program as kubectl diff does with KUBECTL_EXTERNAL_DIFF: the live objects
 // (projected onto the fields the plugin sets) go into a folder LIVE, the desired ones into MERGED,
 // one file per object named CLUSTER_group.version.Kind.namespace.name (kubectl's name after the
-// cluster; a name that still repeats gets ".2", ".3"), and the program gets both folders.
-// Secret-like values are masked in the files too.
+// cluster; a name that still repeats gets ".2", ".3"), and the program gets both folders. An object
+// that goes away has only its LIVE file, an object that is created only its MERGED file, as in
+// kubectl diff. Secret-like values are masked in the files too.
 type External struct {
 	// Command is the program and its flags, split on spaces.
 	Command  string
@@ -87,14 +87,19 @@ func (e External) Diff(pairs []Pair) error {
 			file = fmt.Sprintf("%s.%d", p.file(), i)
 		}
 		used[file] = true
+		want, have, err := sides(p.Desired, p.Live)
+		if err != nil {
+			return err
+		}
 		if p.Live != nil {
-			projected, _ := Project(p.Desired, p.Live).(map[string]any)
-			if err := writeYAML(filepath.Join(liveDir, file), Mask(projected)); err != nil {
+			if err := writeFile(filepath.Join(liveDir, file), have); err != nil {
 				return err
 			}
 		}
-		if err := writeYAML(filepath.Join(mergedDir, file), Mask(p.Desired)); err != nil {
-			return err
+		if p.Desired != nil {
+			if err := writeFile(filepath.Join(mergedDir, file), want); err != nil {
+				return err
+			}
 		}
 	}
 	parts := strings.Fields(e.Command)
@@ -115,10 +120,6 @@ func (e External) Diff(pairs []Pair) error {
 	return nil
 }
 
-func writeYAML(path string, obj map[string]any) error {
-	b, err := yaml.Marshal(obj)
-	if err != nil {
-		return err
-	}
+func writeFile(path string, b []byte) error {
 	return os.WriteFile(path, bytes.TrimLeft(b, "\n"), 0o600)
 }

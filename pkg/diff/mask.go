@@ -19,7 +19,8 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 const Masked = "***"
 
 // Mask returns a copy of obj with secret-like values replaced by Masked. For Secrets every value
-// under data and stringData is masked, keys are kept.
+// under data and stringData is masked, keys are kept. In a VirtualMachine, cloud-init data written
+// inline in its volumes (as the kubevirt-operator does) is masked too.
 func Mask(obj map[string]any) map[string]any {
 	out := deepCopy(obj).(map[string]any)
 	isSecret := out["kind"] == "Secret"
@@ -29,6 +30,7 @@ func Mask(obj map[string]any) map[string]any {
 		}
 		maskPath(out, p)
 	}
+	maskCloudInitVolumes(out)
 	if meta, ok := out["metadata"].(map[string]any); ok {
 		if a, ok := meta["annotations"].(map[string]any); ok {
 			if _, ok := a[lastApplied]; ok {
@@ -75,4 +77,33 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
+}
+
+// cloudInitSources are the volume sources of a VirtualMachine that may carry cloud-init data inline,
+// and cloudInitKeys the keys that hold it.
+var (
+	cloudInitSources = []string{"cloudInitNoCloud", "cloudInitConfigDrive"}
+	cloudInitKeys    = []string{"userData", "userDataBase64", "networkData", "networkDataBase64"}
+)
+
+// maskCloudInitVolumes masks inline cloud-init data in spec.template.spec.volumes.
+func maskCloudInitVolumes(obj map[string]any) {
+	spec, _ := obj["spec"].(map[string]any)
+	template, _ := spec["template"].(map[string]any)
+	podSpec, _ := template["spec"].(map[string]any)
+	volumes, _ := podSpec["volumes"].([]any)
+	for _, v := range volumes {
+		vol, _ := v.(map[string]any)
+		for _, src := range cloudInitSources {
+			ci, ok := vol[src].(map[string]any)
+			if !ok {
+				continue
+			}
+			for _, k := range cloudInitKeys {
+				if _, ok := ci[k]; ok {
+					ci[k] = Masked
+				}
+			}
+		}
+	}
 }

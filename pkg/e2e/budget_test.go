@@ -55,8 +55,9 @@ func TestCreateRequestBudget(t *testing.T) {
 	mustSucceed(t, s.plugin(t, "create", "-n", ns, "counted"))
 	sup := s.requests(t, m, s.env.Supervisor)
 	remote := s.requests(t, m, s.env.Remote(remoteA))
-	if r := len(sup) - writes(sup); r > 4 {
-		t.Errorf("supervisor: %d reads, budget 4: %s", r, show(budget(sup)))
+	// get machine, list KubevirtConfigs, get Secret, get MachineClass, list NetworkNamespaces.
+	if r := len(sup) - writes(sup); r > 5 {
+		t.Errorf("supervisor: %d reads, budget 5: %s", r, show(budget(sup)))
 	}
 	if r := len(remote) - writes(remote); r > 6 {
 		t.Errorf("remote: %d reads, budget 6: %s", r, show(budget(remote)))
@@ -113,5 +114,62 @@ func TestNSSyncVMSearchListsEachClusterOnce(t *testing.T) {
 		if got := budget(s.requests(t, m, s.env.Remote(kv))); show(got) != show(want) {
 			t.Errorf("%s: %s\nwant %s", kv, show(got), show(want))
 		}
+	}
+}
+
+// TestCreateBatchReadsGrowWithNamespacesNotMachines: N Machines in M namespaces from one file cost
+// reads per namespace (and per MachineClass), never per Machine or per disk.
+func TestCreateBatchReadsGrowWithNamespacesNotMachines(t *testing.T) {
+	s := needEnv(t)
+	const perNamespace = 4
+	var namespaces []string
+	for range 3 {
+		namespaces = append(namespaces, s.namespace(t))
+	}
+	var docs []string
+	for i, ns := range namespaces {
+		for j := range perNamespace {
+			class := []string{"small", "medium"}[j%2]
+			docs = append(docs, machineYAML(ns, fmt.Sprintf("b%d-%d", i, j), annotation(remoteB),
+				"  machineClass: "+class+"\n  disks:\n    - name: os\n      boot: true\n    - name: data\n"))
+		}
+	}
+	file := writeFile(t, "batch.yaml", strings.Join(docs, "---\n"))
+	n, m, classes := perNamespace*len(namespaces), len(namespaces), 2
+
+	for run, wantWrites := range []int{n + m + 3*n, 0} { // first: Machines, namespaces, 2 PVCs and a VM each; then nothing
+		mark := s.mark(t)
+		mustSucceed(t, s.plugin(t, "create", "-f", file))
+		sup := s.requests(t, mark, s.env.Supervisor)
+		remote := s.requests(t, mark, s.env.Remote(remoteB))
+		// Supervisor: one Machine list per namespace, one get per MachineClass, the KubevirtConfig list,
+		// the NetworkNamespace list, one Secret per cluster.
+		if r, most := len(sup)-writes(sup), m+classes+2+1; r > most {
+			t.Errorf("run %d: supervisor: %d reads, budget %d: %s", run, r, most, show(budget(sup)))
+		}
+		// Remote: per namespace a get, a VM list and a PVC list; the StorageClass list and the
+		// StorageProfile get once.
+		if r, most := len(remote)-writes(remote), 3*m+2; r > most {
+			t.Errorf("run %d: remote: %d reads, budget %d: %s", run, r, most, show(budget(remote)))
+		}
+		if w := writes(sup) + writes(remote); w != wantWrites {
+			t.Errorf("run %d: %d writes, want %d: %s %s", run, w, wantWrites, show(budget(sup)), show(budget(remote)))
+		}
+	}
+}
+
+// TestClientLimitsFollowTheServer: a real API server answers with API Priority and Fairness headers,
+// so the plugin sets no client-side rate limit for it; -v=4 says so per cluster. --qps sets one.
+func TestClientLimitsFollowTheServer(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "limits", annotation(remoteA), ""))
+	r := mustSucceed(t, s.plugin(t, "create", "-f", file, "--dry-run=client", "-v=4"))
+	mustContain(t, "stderr", r.stderr,
+		"cluster supervisor: API Priority and Fairness (no client-side rate limit); at most 32 requests in flight",
+		"cluster kv-a: API Priority and Fairness (no client-side rate limit); at most 32 requests in flight")
+	r = mustSucceed(t, s.plugin(t, "create", "-f", file, "--dry-run=client", "-v=4", "--qps", "20"))
+	if strings.Contains(r.stderr, "no client-side rate limit") {
+		t.Errorf("--qps left the client unlimited:\n%s", r.stderr)
 	}
 }

@@ -27,8 +27,27 @@ func TestDemoRuns(t *testing.T) {
 	}
 	text := string(out)
 	mustContain(t, "demo", text, "8 created, 1 unchanged, 0 failed", "0 created, 9 unchanged, 0 failed",
-		"kubevirt-1  team-a          web-1,web-2  created", "old-project", "==> Done", "==> Tearing down the control planes")
+		"old-project", "ok, 0 warn, 0 fail", "==> Done", "==> Tearing down the control planes",
+		"secret/vm-web-ci-cloudinit                created", `"secretRef":{"name":"vm-web-ci-cloudinit"}`,
+		"3 to delete, 0 not found, 1 kept, 0 failed (dry run: server)", "3 deleted, 0 not found, 1 kept, 0 failed",
+		"0 deleted, 1 not found, 1 kept, 2 terminating, 0 failed")
+	if !hasRow(text, "kubevirt-1 team-a web-1,web-2 created") {
+		t.Errorf("no ns-sync row creating team-a:\n%s", text)
+	}
+	if strings.Contains(text, "ssh-ed25519") {
+		t.Error("the demo shows the cloud-init data")
+	}
 	if strings.Contains(text, "error:") {
 		t.Errorf("the demo printed an error:\n%s", text)
 	}
+}
+
+// hasRow reports whether a table row has exactly these fields, however the columns are padded.
+func hasRow(text, fields string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Join(strings.Fields(line), " ") == fields {
+			return true
+		}
+	}
+	return false
 }

@@ -87,7 +87,8 @@ func TestCreateDiffFlagShowsTheDiffAndTheReport(t *testing.T) {
 	ns := s.namespace(t)
 	file := writeFile(t, "m.yaml", machineYAML(ns, "w", annotation(remoteA), "  cloudInit:\n    userData: \"#cloud-config\\npassword: hunter2\\n\"\n"))
 	r := mustSucceed(t, s.plugin(t, "create", "-f", file, "--dry-run=client", "--diff"))
-	mustContain(t, "output", r.stdout, "+kind: Machine", "userData: '***'", "+kind: VirtualMachine", "4 to create")
+	// The cloud-init goes into a Secret of its own on the remote cluster, masked too.
+	mustContain(t, "output", r.stdout, "+kind: Machine", "userData: '***'", "+kind: VirtualMachine", "+kind: Secret", "+  userdata: '***'", "5 to create")
 	if strings.Contains(r.stdout+r.stderr, "hunter2") {
 		t.Errorf("cloud-init user data leaked into the diff:\n%s", r)
 	}

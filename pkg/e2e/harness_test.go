@@ -148,7 +148,8 @@ var (
 // resourceFor maps the kinds the tests create to their resources.
 func resourceFor(kind string) (cluster.Resource, bool) {
 	for _, r := range []cluster.Resource{clusterRoles, clusterRoleBindings, roles, roleBindings, cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.StorageClasses, cluster.StorageProfiles,
-		cluster.VirtualMachines, cluster.Machines, cluster.KubevirtConfigs, cluster.MachineClasses} {
+		cluster.VirtualMachines, cluster.Machines, cluster.KubevirtConfigs, cluster.MachineClasses, cluster.ConfigMaps, cluster.VirtualMachineInstances,
+		cluster.NetworkNamespaces, cluster.NetworkConfigurations, cluster.NetworkAttachmentDefinitions} {
 		if r.Kind == kind {
 			return r, true
 		}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,18 +16,23 @@ func TestNoSecretReachesOutputOrLogsAtAnyVerbosity(t *testing.T) {
 	s := needEnv(t)
 	ns := s.namespace(t)
 	const canary = "CANARY-hunter2-userdata"
+	const fromSecret = "CANARY-networkdata-from-a-secret"
+	// Cloud-init read from a Secret on the supervisor goes into a Secret on the remote: neither may show.
+	s.create(t, s.env.Supervisor, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak-net\n  namespace: "+ns+"\nstringData:\n  networkdata: "+fromSecret+"\n")
 	file := writeFile(t, "m.yaml", machineYAML(ns, "leaky", annotation(remoteA),
-		"  cloudInit:\n    userData: \"#cloud-config\\npassword: "+canary+"\\n\"\n  userData: "+canary+"\n"))
+		"  cloudInit:\n    userData: \"#cloud-config\\npassword: "+canary+"\\n\"\n    networkDataSecretRef:\n      name: leak-net\n  userData: "+canary+"\n"))
 	cfg, err := clientcmd.Load(s.env.Remote(remoteA).Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
 	secrets := map[string]string{
-		"cloud-init user data": canary,
-		"client key (PEM)":     string(user.ClientKeyData[40:100]),
-		"client certificate":   string(user.ClientCertificateData[40:100]),
-		"kubeconfig Secret":    "client-key-data",
+		"cloud-init user data":                             canary,
+		"cloud-init network data from a Secret":            fromSecret,
+		"cloud-init network data from a Secret, as base64": base64.StdEncoding.EncodeToString([]byte(fromSecret)),
+		"client key (PEM)":                                 string(user.ClientKeyData[40:100]),
+		"client certificate":                               string(user.ClientCertificateData[40:100]),
+		"kubeconfig Secret":                                "client-key-data",
 	}
 	sawRedaction := false
 	for v := 0; v <= 10; v++ {

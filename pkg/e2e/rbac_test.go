@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
@@ -38,6 +40,27 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-no-v
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: e2e-restricted}
 `
+
+// ensureFile creates every object of a YAML file on a plane that is not there yet, so that tests
+// sharing a plane can each make sure the example roles are in place.
+func (s *suite) ensureFile(t *testing.T, p *testenv.Plane, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ensure(t, p, string(b))
+}
+
+// ensure creates every document of a YAML text on a plane, skipping those that exist already.
+func (s *suite) ensure(t *testing.T, p *testenv.Plane, text string) {
+	t.Helper()
+	for _, doc := range strings.Split(text, "\n---\n") {
+		if err := s.createAll(context.Background(), p, doc); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+}
 
 func TestForbiddenVMCreateReportsWhatExistsAndARerunCompletes(t *testing.T) {
 	s := needEnv(t)
@@ -93,14 +116,8 @@ func TestTheExampleRBACIsEnough(t *testing.T) {
 	s := needEnv(t)
 	a := s.env.Remote(remoteA)
 	ctx := t.Context()
-	if s.get(t, s.env.Supervisor, clusterRoles, "", "vitimachine-supervisor") == nil {
-		if err := s.applyFile(ctx, s.env.Supervisor, filepath.Join(repoRoot(), "examples", "rbac-supervisor.yaml")); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.applyFile(ctx, a, filepath.Join(repoRoot(), "examples", "rbac-remote.yaml")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s.ensureFile(t, s.env.Supervisor, filepath.Join(repoRoot(), "examples", "rbac-supervisor.yaml"))
+	s.ensureFile(t, a, filepath.Join(repoRoot(), "examples", "rbac-remote.yaml"))
 	remoteKC, err := a.AddUser("e2e-provisioner", "vitimachine:provisioners")
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +130,7 @@ func TestTheExampleRBACIsEnough(t *testing.T) {
 		_ = deleteObject(context.Background(), sup, cluster.KubevirtConfigs, "", "kv-a-least")
 		_ = deleteObject(context.Background(), sup, cluster.Secrets, testenv.SecretNamespace, "kv-a-least-kubeconfig")
 	})
-	supKC, err := s.env.Supervisor.AddUser("e2e-operator", "vitimachine:operators")
+	supKC, err := s.env.Supervisor.AddUser("e2e-operator", "vitimachine:provisioners")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,16 @@ func TestEveryExampleRenders(t *testing.T) {
 		"machineclasses.yaml":  "TestMain (loaded on the supervisor)",
 		"rbac-supervisor.yaml": "TestTheExampleRBACIsEnough",
 		"rbac-remote.yaml":     "TestTheExampleRBACIsEnough",
+		"cloud-config.yaml":    "this test (the Secret of machine-cloudinit.yaml is made from it, as its comment shows)",
 	}
+	// What the Machine examples expect on the supervisor, made as their comments say: the cloud-init
+	// Secret, and the VLAN NetworkNamespace (which vitistack's network operator would make).
+	mustSucceed(t, s.kubectl(t, call{args: []string{"create", "secret", "generic", "web-cloud-init", "-n", "default",
+		"--from-file=userdata=" + filepath.Join(repoRoot(), "examples", "cloud-config.yaml")}}))
+	if s.get(t, s.env.Supervisor, cluster.Namespaces, "", "team-a") == nil {
+		s.create(t, s.env.Supervisor, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n")
+	}
+	s.networkNamespace(t, "team-a", "team-a-vlan", 100, "")
 	files, err := filepath.Glob(filepath.Join(repoRoot(), "examples", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples: %v", err)
@@ -209,8 +218,16 @@ func TestEveryExampleRenders(t *testing.T) {
 			continue
 		}
 		t.Run(ex, func(t *testing.T) {
-			r := mustSucceed(t, s.plugin(t, "create", "-f", path, "--kubevirt-config", remoteA, "--dry-run=client", "-o", "yaml"))
+			r := mustSucceed(t, s.plugin(t, "create", "-f", path, "--kubevirt-config", remoteA, "--dry-run=client", "-o", "yaml", "--iso-size", "4Gi"))
 			mustContain(t, "output", r.stdout, "kind: Machine", "kind: VirtualMachine", "kind: PersistentVolumeClaim")
+			switch ex {
+			case "machine-cloudinit.yaml":
+				mustContain(t, "output", r.stdout, "kind: Secret", "name: vm-web-ci-cloudinit", "userdata: '***'")
+			case "machine-vlan.yaml":
+				mustContain(t, "output", r.stdout, "kind: NetworkAttachmentDefinition", "name: vlan100", "networkName: vlan100")
+			case "machine-iso.yaml":
+				mustContain(t, "output", r.stdout, "name: vm-talos-1-iso", "storage: 4Gi", "name: cdrom-iso")
+			}
 		})
 	}
 }

@@ -31,7 +31,7 @@ func TestHangingRemoteFailsOnlyItsOwnMachines(t *testing.T) {
 		want := "the cluster did not answer within --cluster-timeout=3s"
 		if args[0] == "create" {
 			for _, m := range []string{"stuck", "stuck-too"} {
-				if got := rowOf(r.stdout, ns+"/"+m); !strings.Contains(got, "error: cluster "+hang+": ") || !strings.Contains(got, want) {
+				if got := reportRow(r.stdout, ns+"/"+m); !strings.Contains(got, "error: cluster "+hang+": ") || !strings.Contains(got, want) {
 					t.Errorf("create: row of %s: %q\n%s", m, got, r)
 				}
 			}
@@ -62,7 +62,7 @@ func TestRequestTimeoutReachesRemoteClusters(t *testing.T) {
 	start := time.Now()
 	r := s.kubectl(t, call{args: []string{"vitimachine", "create", "-f", file, "--dry-run=client", "--cluster-timeout=1h", "--request-timeout=2s"}, supervisor: s.nsSup})
 	mustExit(t, r, 2)
-	if got := rowOf(r.stdout, ns+"/slow"); !strings.Contains(got, "error: cluster "+hang+": ") {
+	if got := reportRow(r.stdout, ns+"/slow"); !strings.Contains(got, "error: cluster "+hang+": ") {
 		t.Errorf("row: %q\n%s", got, r)
 	}
 	if took := time.Since(start); took > 30*time.Second {
@@ -70,8 +70,8 @@ func TestRequestTimeoutReachesRemoteClusters(t *testing.T) {
 	}
 }
 
-// rowOf is the first report row of a Machine ("namespace/name"), or "".
-func rowOf(report, machine string) string {
+// reportRow is the first report row of a Machine ("namespace/name"), or "".
+func reportRow(report, machine string) string {
 	for _, line := range strings.Split(report, "\n") {
 		if f := strings.Fields(line); len(f) > 0 && f[0] == machine {
 			return line

@@ -3,11 +3,14 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -88,8 +91,10 @@ func onlyAnnotation(obj map[string]any) (string, string, error) {
 // plan failed writes nothing. Within a Machine, a failed write stops the writes after it (a VM is
 // never created without its namespace and PVCs); the other Machines go on.
 //
-// Machines of the same cluster and namespace are applied in input order, one after the other;
-// different namespaces are applied Workers at a time.
+// Machines of the same cluster and namespace share their namespace: the first one applies first
+// (and creates the namespace when it is missing), then the others of the group, Workers at a time;
+// different namespaces are applied Workers at a time. The client's in-flight bound caps what reaches
+// each cluster at once.
 func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
 	type key struct {
 		cluster   cluster.ID
@@ -111,9 +116,10 @@ func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
 		groups[i] = append(groups[i], pl)
 	}
 	each(len(groups), func(i int) {
-		for _, pl := range groups[i] {
-			p.apply(ctx, pl)
-		}
+		g := groups[i]
+		p.apply(ctx, g[0])
+		rest := g[1:]
+		each(len(rest), func(j int) { p.apply(ctx, rest[j]) })
 	})
 }
 
@@ -124,9 +130,9 @@ type madeNamespace struct {
 	result  write.Result
 }
 
-// namespaceMade reports which Machine of this run created (or dry-run created) a namespace.
-// Machines of one cluster and namespace are applied one after the other, so a lookup and a later
-// record for the same namespace never race.
+// namespaceMade reports which Machine of this run created (or dry-run created) a namespace. The
+// first Machine of a cluster and namespace is applied before the others, so a lookup and the record
+// for the same namespace never race.
 func (p *Pipeline) namespaceMade(id cluster.ID, namespace string) (madeNamespace, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -196,10 +202,31 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 		switch {
 		case out.Result == write.Failed:
 			failed = it
+		case it.Resource == cluster.Machines && it.Write == CreateObject && out.Object != nil:
+			// The NetworkConfiguration is owned by the Machine: now that it exists, its uid is known.
+			ownedBy(pl.Items, out.Object.GetUID())
+		case it.Resource == cluster.NetworkConfigurations && out.Result == write.WouldStore && strings.Contains(it.Message, string(render.MACGenerated)):
+			it.ResultMessage = it.Message + "; not persisted: dry run"
 		case isNamespace && (out.Result == write.Stored || out.Result == write.WouldStore):
 			p.recordNamespace(it.Cluster, it.Name, madeNamespace{machine: pl.Key(), result: out.Result})
 			nsPending = out.Result == write.WouldStore
 		}
+	}
+}
+
+// ownedBy sets the owner uid of the plan's NetworkConfiguration to create.
+func ownedBy(items []*Item, uid types.UID) {
+	for _, it := range items {
+		if it.Resource != cluster.NetworkConfigurations || it.Write != CreateObject {
+			continue
+		}
+		refs, _, _ := unstructured.NestedSlice(it.Desired, "metadata", "ownerReferences")
+		for _, r := range refs {
+			if ref, ok := r.(map[string]any); ok && ref["kind"] == "Machine" {
+				ref["uid"] = string(uid)
+			}
+		}
+		_ = unstructured.SetNestedSlice(it.Desired, refs, "metadata", "ownerReferences")
 	}
 }
 

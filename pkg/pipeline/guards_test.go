@@ -356,7 +356,12 @@ func TestObjectsAndDiffs(t *testing.T) {
 	p := newPipeline(w, write.Client, target.Options{})
 	plans, _ := run(t, p, inputs(typed(t, doc)))
 	objs, refs := pipeline.Objects(plans)
-	if strings.Join(refs, ",") != "persistentvolumeclaim/vm-web-root-pvc,virtualmachine.kubevirt.io/vm-web" {
+	for _, o := range objs {
+		if strings.Contains(fmt.Sprint(o), "hunter2") || strings.Contains(fmt.Sprint(o), "cGFzc3dvcmQ6IGh1bnRlcjI") {
+			t.Errorf("-o leaks cloud-init data: %v", o)
+		}
+	}
+	if strings.Join(refs, ",") != "persistentvolumeclaim/vm-web-root-pvc,secret/vm-web-cloudinit,virtualmachine.kubevirt.io/vm-web" {
 		t.Errorf("-o lists %v (an existing namespace must not be listed)", refs)
 	}
 	for _, o := range objs {
@@ -372,7 +377,7 @@ func TestObjectsAndDiffs(t *testing.T) {
 	for _, d := range pipeline.Diffs(plans) {
 		names = append(names, d.Label())
 	}
-	if strings.Join(names, ",") != "kv-a/v1.PersistentVolumeClaim.team.vm-web-root-pvc,kv-a/kubevirt.io.v1.VirtualMachine.team.vm-web" {
+	if strings.Join(names, ",") != "kv-a/v1.PersistentVolumeClaim.team.vm-web-root-pvc,kv-a/v1.Secret.team.vm-web-cloudinit,kv-a/kubevirt.io.v1.VirtualMachine.team.vm-web" {
 		t.Errorf("diffs %v", names)
 	}
 }

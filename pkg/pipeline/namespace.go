@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -40,9 +38,4 @@ func PlanNamespace(id cluster.ID, name string, live *unstructured.Unstructured, 
 		it.Live, it.Action = live.Object, Unchanged
 	}
 	return it, nil
-}
-
-// terminatingError is the plan error of a Machine whose namespace is terminating.
-func terminatingError(it *Item) error {
-	return fmt.Errorf("cluster %s: namespace %q: %s", it.Cluster, it.Name, TerminatingMessage)
 }

@@ -28,60 +28,137 @@ func AnnotationItem(supervisor cluster.ID, m *vitistackv1alpha1.Machine, t targe
 	}
 }
 
-// planObjects reads the live state of the Machine's remote objects and decides each action.
-func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Objects) error {
+// remoteNamespace is what one namespace of a remote cluster holds, read once per run and shared by
+// every Machine in it: the namespace itself (nil when missing), its VirtualMachines and its PVCs.
+type remoteNamespace struct {
+	namespace *unstructured.Unstructured
+	vms       map[string]map[string]any
+	pvcs      map[string]map[string]any
+}
+
+// objectKey is one object on one cluster.
+type objectKey struct {
+	cluster         cluster.ID
+	namespace, name string
+}
+
+// remoteNamespace reads a namespace of a remote cluster: a get of the namespace and, when it exists,
+// one list of its VMs and one of its PVCs, whatever the number of Machines and disks in it.
+func (p *Pipeline) remoteNamespace(ctx context.Context, c *cluster.Client, namespace string) (*remoteNamespace, error) {
+	return p.remotes.get(nsKey{c.ID, namespace}, func() (*remoteNamespace, error) {
+		r := &remoteNamespace{vms: map[string]map[string]any{}, pvcs: map[string]map[string]any{}}
+		ns, err := c.GetUnstructured(ctx, cluster.Namespaces, "", namespace)
+		switch {
+		case apierrors.IsNotFound(err):
+			return r, nil
+		case err != nil:
+			return nil, fmt.Errorf("cluster %s: get namespace %q: %w", c.ID, namespace, err)
+		}
+		r.namespace = ns
+		for _, l := range []struct {
+			res  cluster.Resource
+			into map[string]map[string]any
+		}{{cluster.VirtualMachines, r.vms}, {cluster.PVCs, r.pvcs}} {
+			err := c.List(ctx, l.res, namespace, "", func(u *unstructured.Unstructured) error {
+				l.into[u.GetName()] = u.Object
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("cluster %s: list %s in %q: %w", c.ID, l.res.GVR.Resource, namespace, err)
+			}
+		}
+		return r, nil
+	})
+}
+
+// owner is the name of another VM of the namespace labelled with the Machine (the duplicate
+// guard), or "".
+func (r *remoteNamespace) owner(machine, vmName string) string {
+	if r.vms[vmName] != nil {
+		return ""
+	}
+	for name, vm := range r.vms {
+		u := unstructured.Unstructured{Object: vm}
+		if vitistack.SourceMachine(u.GetLabels()) == machine {
+			return name
+		}
+	}
+	return ""
+}
+
+// planObjects decides each object's action from what is live. Items come in write order: on the
+// supervisor the Machine (from a file), the NetworkConfiguration, the annotation; on the remote the
+// namespace, the NetworkAttachmentDefinition, the PVCs, the cloud-init Secret, the VM. pending is
+// render.ErrStaticIPPending or nil: then only the supervisor's objects are planned.
+func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Objects, live *remoteNamespace, pending error) error {
 	c := pl.Target.Cluster
-	if pl.Target.Record() {
-		if len(pl.Items) > 0 && pl.Items[0].Write == CreateObject {
-			// The Machine is created from a file: it is created with the annotation.
-			setAnnotation(pl.Items[0].Desired, vitistack.AnnotationKubevirtConfig, pl.Target.Config)
-			pl.Items[0].Message = fmt.Sprintf("with %s=%s (chosen by %s)", vitistack.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)
-		} else {
-			pl.Items = append(pl.Items, AnnotationItem(p.Supervisor.ID, pl.Machine, pl.Target))
-		}
+	owner := live.owner(pl.Machine.Name, render.VMName(p.Options.Render.Naming, pl.Machine.Name))
+	if pl.Target.Record() && len(pl.Items) > 0 && pl.Items[0].Write == CreateObject {
+		// The Machine is created from a file: it is created with the annotation.
+		setAnnotation(pl.Items[0].Desired, vitistack.AnnotationKubevirtConfig, pl.Target.Config)
+		pl.Items[0].Message = fmt.Sprintf("with %s=%s (chosen by %s)", vitistack.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)
 	}
-	live, err := c.GetUnstructured(ctx, cluster.Namespaces, "", objs.Namespace.Name)
-	switch {
-	case apierrors.IsNotFound(err):
-		live = nil
-	case err != nil:
-		return fmt.Errorf("cluster %s: get namespace %q: %w", c.ID, objs.Namespace.Name, err)
-	}
-	nsItem, err := PlanNamespace(c.ID, objs.Namespace.Name, live, p.Options.Render)
-	if err != nil {
-		return err
-	}
-	if nsItem.Action == Terminating {
-		return terminatingError(nsItem)
-	}
-	pl.Items = append(pl.Items, nsItem)
-	missing := nsItem.Write == CreateObject
-	vms := map[string]map[string]any{}
-	var owner string
-	if !missing {
-		if owner, err = readVMs(ctx, c, pl.Machine, vms, objs.VM.Name); err != nil {
-			return err
-		}
-	}
-	var items []*Item
-	for _, pvc := range objs.PVCs {
-		it, err := newItem(c.ID, cluster.PVCs, pvc)
+	if objs.MAC != "" && owner == "" {
+		it, err := p.configItem(ctx, pl, objs)
 		if err != nil {
 			return err
 		}
-		if !missing {
-			if err := readLive(ctx, c, it); err != nil {
-				return err
-			}
-		}
-		items = append(items, it)
+		pl.Items = append(pl.Items, it)
 	}
-	vmItem, err := newItem(c.ID, cluster.VirtualMachines, objs.VM)
+	if pl.Target.Record() && !(len(pl.Items) > 0 && pl.Items[0].Resource == cluster.Machines && pl.Items[0].Write == CreateObject) {
+		pl.Items = append(pl.Items, AnnotationItem(p.Supervisor.ID, pl.Machine, pl.Target))
+	}
+	vmName := render.VMName(p.Options.Render.Naming, pl.Machine.Name)
+	if pending != nil {
+		// Nothing may be created on the remote cluster until the static IP is there.
+		pl.Items = append(pl.Items, &Item{Cluster: c.ID, Resource: cluster.VirtualMachines, Namespace: pl.Machine.Namespace, Name: vmName,
+			Action: Failed, Message: pending.Error() + "; nothing created on " + c.ID.Name})
+		return nil
+	}
+	nsItem, err := PlanNamespace(c.ID, objs.Namespace.Name, live.namespace, p.Options.Render)
 	if err != nil {
 		return err
 	}
-	vmItem.Live = vms[objs.VM.Name]
-	items = append(items, vmItem)
+	pl.Items = append(pl.Items, nsItem)
+	var items []*Item
+	add := func(r cluster.Resource, obj runtime.Object, liveObj map[string]any) (*Item, error) {
+		it, err := newItem(c.ID, r, obj)
+		if err != nil {
+			return nil, err
+		}
+		it.Live = liveObj
+		items = append(items, it)
+		return it, nil
+	}
+	if objs.NAD != nil {
+		nad, err := p.liveNAD(ctx, c, objs.NAD.GetNamespace(), objs.NAD.GetName(), nsItem.Write == CreateObject)
+		if err != nil {
+			return err
+		}
+		if _, err := add(cluster.NetworkAttachmentDefinitions, objs.NAD, nad); err != nil {
+			return err
+		}
+	}
+	for _, pvc := range objs.PVCs {
+		if _, err := add(cluster.PVCs, pvc, live.pvcs[pvc.Name]); err != nil {
+			return err
+		}
+	}
+	if objs.CloudInitSecret != nil {
+		var secret map[string]any
+		if nsItem.Write != CreateObject {
+			if secret, err = liveObject(ctx, c, cluster.Secrets, objs.CloudInitSecret.Namespace, objs.CloudInitSecret.Name); err != nil {
+				return err
+			}
+		}
+		if _, err := add(cluster.Secrets, objs.CloudInitSecret, secret); err != nil {
+			return err
+		}
+	}
+	vmItem, err := add(cluster.VirtualMachines, objs.VM, live.vms[vmName])
+	if err != nil {
+		return err
+	}
 	pl.VM = vmItem
 	if owner != "" {
 		for _, it := range items {
@@ -96,39 +173,70 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 	return nil
 }
 
-// readVMs lists the VirtualMachines of the Machine's namespace once: it finds the VM by name and
-// returns the name of another VM already labelled with the Machine (the duplicate guard).
-func readVMs(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine, into map[string]map[string]any, want string) (string, error) {
-	owner := ""
-	err := c.List(ctx, cluster.VirtualMachines, m.Namespace, "", func(u *unstructured.Unstructured) error {
-		if u.GetName() == want {
-			into[want] = u.Object
-			return nil
-		}
-		if vitistack.SourceMachine(u.GetLabels()) == m.Name {
-			owner = u.GetName()
-		}
-		return nil
-	})
+// configItem plans the NetworkConfiguration that persists the VM's MAC: created, updated (the
+// interface added), or unchanged when it already holds the MAC.
+func (p *Pipeline) configItem(ctx context.Context, pl *Plan, objs render.Objects) (*Item, error) {
+	m := pl.Machine
+	live, _, err := p.networkConfig(ctx, m.Namespace, m.Name) // read for rendering already: no request
 	if err != nil {
-		return "", fmt.Errorf("cluster %s: list virtualmachines in %q: %w", c.ID, m.Namespace, err)
+		return nil, err
 	}
-	if into[want] != nil {
-		owner = ""
+	msg := fmt.Sprintf("MAC %s (%s)", objs.MAC, objs.MACSource)
+	it := &Item{Cluster: p.Supervisor.ID, Resource: cluster.NetworkConfigurations, Namespace: m.Namespace, Name: m.Name, Message: msg}
+	if live != nil {
+		content, err := cluster.Content(live)
+		if err != nil {
+			return nil, err
+		}
+		it.Live = content
 	}
-	return owner, nil
+	switch {
+	case objs.NetworkConfiguration == nil:
+		it.Desired, it.Action = it.Live, Unchanged
+	case live == nil:
+		it.Write, it.Action = CreateObject, WouldCreate
+	default:
+		it.Write, it.Action = UpdateObject, WouldUpdate
+	}
+	if objs.NetworkConfiguration != nil {
+		if it.Desired, err = cluster.Content(objs.NetworkConfiguration); err != nil {
+			return nil, err
+		}
+	}
+	return it, nil
 }
 
-func readLive(ctx context.Context, c *cluster.Client, it *Item) error {
-	u, err := c.GetUnstructured(ctx, it.Resource, it.Namespace, it.Name)
+// liveNAD reads a NetworkAttachmentDefinition once per run; nil when it is missing (or its namespace is).
+func (p *Pipeline) liveNAD(ctx context.Context, c *cluster.Client, namespace, name string, nsMissing bool) (map[string]any, error) {
+	if nsMissing {
+		return nil, nil
+	}
+	u, err := p.nads.get(objectKey{c.ID, namespace, name}, func() (*unstructured.Unstructured, error) {
+		u, err := c.GetUnstructured(ctx, cluster.NetworkAttachmentDefinitions, namespace, name)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: get networkattachmentdefinition %q in %q: %w", c.ID, name, namespace, err)
+	}
+	if u == nil {
+		return nil, nil
+	}
+	return u.Object, nil
+}
+
+// liveObject reads one object; nil when it is missing.
+func liveObject(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace, name string) (map[string]any, error) {
+	u, err := c.GetUnstructured(ctx, r, namespace, name)
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil
+		return nil, nil
 	case err != nil:
-		return fmt.Errorf("cluster %s: get %s: %w", c.ID, it.Ref(), err)
+		return nil, fmt.Errorf("cluster %s: get %s: %w", c.ID, r.Ref(name), err)
 	}
-	it.Live = u.Object
-	return nil
+	return u.Object, nil
 }
 
 // decide sets the planned action of an item that has none yet: create what is absent, compare

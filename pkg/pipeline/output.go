@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 )
 
@@ -13,13 +15,14 @@ const (
 	ClusterRoleAnnotation = "kubectl-vitimachine.vitistack.io/cluster-role"
 )
 
-// Objects is what -o prints: the objects the plans create (or would create), in plan order: the
-// Machine when it came from a file and was absent, then namespace, PVCs and VirtualMachine, each
-// annotated with its cluster (ClusterAnnotation, ClusterRoleAnnotation), so that a List mixing the
-// supervisor and remote clusters can be split and applied to the right ones. Objects that exist
-// already, and objects the duplicate guard held back, are left out, so that applying the List never
-// changes an existing object nor makes a second VM for a Machine. Secret-like values are masked
-// (see docs/security.md).
+// Objects is what -o prints: the objects the plans create or update (or would), in plan order: the
+// Machine when it came from a file and was absent, the NetworkConfiguration, then namespace,
+// NetworkAttachmentDefinition, PVCs, cloud-init Secret and VirtualMachine, each annotated with its
+// cluster (ClusterAnnotation, ClusterRoleAnnotation), so that a List mixing the supervisor and
+// remote clusters can be split and applied to the right ones. Objects that exist already
+// unchanged, and objects the duplicate guard held back, are left out, so that applying the List
+// never changes an existing object but the NetworkConfiguration the plan updates, nor makes a
+// second VM for a Machine. Secret-like values are masked (see docs/security.md).
 func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" {
@@ -27,8 +30,8 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		}
 		for _, it := range pl.Items {
 			switch a, _ := it.Final(); a {
-			case Created, WouldCreate, NamespacePending:
-				obj := diff.Mask(it.Desired)
+			case Created, WouldCreate, NamespacePending, Updated, WouldUpdate:
+				obj := withoutUnknownOwners(diff.Mask(it.Desired))
 				setAnnotation(obj, ClusterAnnotation, it.Cluster.Name)
 				setAnnotation(obj, ClusterRoleAnnotation, it.Cluster.Role.String())
 				objects = append(objects, obj)
@@ -50,11 +53,29 @@ func Diffs(plans []*Plan) []diff.Pair {
 		}
 		for _, it := range pl.Items {
 			switch it.Action {
-			case WouldAnnotate, WouldCreate, Differs:
+			case WouldAnnotate, WouldCreate, WouldUpdate, Differs:
 				out = append(out, diff.Pair{Cluster: it.Cluster.Name, Name: diff.KubectlName(it.Resource.APIVersion(), it.Resource.Kind, it.Namespace, it.Name),
 					Desired: it.Desired, Live: it.Live})
 			}
 		}
 	}
 	return out
+}
+
+// withoutUnknownOwners drops owner references whose uid is not known yet (the owner is a Machine this
+// run only would create): the API server refuses them, so a List holding them could not be applied.
+func withoutUnknownOwners(obj map[string]any) map[string]any {
+	u := unstructured.Unstructured{Object: obj}
+	refs := u.GetOwnerReferences()
+	if len(refs) == 0 {
+		return obj
+	}
+	kept := refs[:0]
+	for _, r := range refs {
+		if r.UID != "" {
+			kept = append(kept, r)
+		}
+	}
+	u.SetOwnerReferences(kept)
+	return u.Object
 }

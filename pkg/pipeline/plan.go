@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
@@ -39,6 +42,10 @@ type Options struct {
 	AccessMode corev1.PersistentVolumeAccessMode
 	// Force provisions Machines that carry the operator's finalizer.
 	Force bool
+	// ISOSize is --iso-size: the ISO volume's size without asking the image's server; nil asks.
+	ISOSize *resource.Quantity
+	// MACPrefix is --mac-prefix, the first octets of generated MACs; nil means 02:12.
+	MACPrefix []byte
 }
 
 // Pipeline plans and applies. Create one per run: it caches MachineClasses and storage facts.
@@ -47,9 +54,23 @@ type Pipeline struct {
 	Resolver   *target.Resolver
 	Writer     write.Writer
 	Options    Options
+	// HTTP sizes ISO images; nil means a client with ISOSizeTimeout.
+	HTTP *http.Client
 
-	classes memo[string, *vitistackv1alpha1.MachineClass]
-	storage memo[cluster.ID, storageFacts]
+	classes  memo[string, *vitistackv1alpha1.MachineClass]
+	storage  memo[cluster.ID, storageFacts]
+	networks memo[string, []vitistackv1alpha1.NetworkNamespace]
+	configs  memo[string, networkConfigs]
+	sources  memo[sourceKey, map[string][]byte]
+	isoSizes memo[string, int64]
+	remotes  memo[nsKey, *remoteNamespace]
+	machines memo[string, map[string]*unstructured.Unstructured]
+	nads     memo[objectKey, *unstructured.Unstructured]
+
+	// wideNetworkLists is set when the run's Machines span several supervisor namespaces.
+	wideNetworkLists bool
+	// fileMachines counts the Machines from files per supervisor namespace.
+	fileMachines map[string]int
 
 	mu sync.Mutex
 	// made records the namespaces this run created (or dry-run created).
@@ -76,9 +97,16 @@ func (pl *Plan) Key() string { return pl.Machine.Namespace + "/" + pl.Machine.Na
 // Machines are planned Workers at a time; the plans come back in input order.
 func (p *Pipeline) Plan(ctx context.Context, inputs []Input) []*Plan {
 	plans := make([]*Plan, len(inputs))
+	namespaces := map[string]bool{}
+	p.fileMachines = map[string]int{}
 	for i, in := range inputs {
 		plans[i] = &Plan{Input: in}
+		namespaces[in.Machine.Namespace] = true
+		if in.FromFile {
+			p.fileMachines[in.Machine.Namespace]++
+		}
 	}
+	p.wideNetworkLists = len(namespaces) > 1
 	each(len(plans), func(i int) { plans[i].Err = p.plan(ctx, plans[i]) })
 	return plans
 }
@@ -129,7 +157,18 @@ func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
 		return err
 	}
 	pl.Target = t
-	objs, err := p.Render(ctx, m, t)
+	live, err := p.remoteNamespace(ctx, t.Cluster, m.Namespace)
+	if err != nil {
+		return err
+	}
+	if live.namespace != nil && IsTerminating(live.namespace) {
+		return fmt.Errorf("cluster %s: namespace %q: %s", t.Cluster.ID, m.Namespace, TerminatingMessage)
+	}
+	objs, err := p.RenderFor(ctx, m, t, live.vms[render.VMName(p.Options.Render.Naming, m.Name)])
+	var pending error
+	if errors.Is(err, render.ErrStaticIPPending) {
+		pending, err = err, nil
+	}
 	if err != nil {
 		var re *renderError
 		if errors.As(err, &re) {
@@ -137,7 +176,7 @@ func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
 		}
 		return err
 	}
-	return p.planObjects(ctx, pl, objs)
+	return p.planObjects(ctx, pl, objs, live, pending)
 }
 
 // renderError is a refusal of render: the Machine itself is wrong.
@@ -145,10 +184,18 @@ type renderError struct{ err error }
 
 func (e *renderError) Error() string { return e.err.Error() }
 
-// Render reads what rendering a Machine for its target needs (its MachineClass, the cluster's
-// storage facts; each once per run) and renders its remote objects. status uses it to tell whether a
-// live VM still is what create would make.
+// Render reads what rendering a Machine for its target needs and renders its objects; see
+// RenderFor. status uses it to tell whether a live VM still is what create would make.
 func (p *Pipeline) Render(ctx context.Context, m *vitistackv1alpha1.Machine, t target.Target) (render.Objects, error) {
+	return p.RenderFor(ctx, m, t, nil)
+}
+
+// RenderFor reads what rendering a Machine for its target needs (its MachineClass, the cluster's
+// storage facts, its NetworkNamespace and NetworkConfiguration, its cloud-init sources, its ISO's
+// size; each once per run) and renders its objects. liveVM is the Machine's live VM, whose MAC is
+// kept when none is persisted; nil when there is none. render.ErrStaticIPPending passes through with
+// the objects that may still be written.
+func (p *Pipeline) RenderFor(ctx context.Context, m *vitistackv1alpha1.Machine, t target.Target, liveVM map[string]any) (render.Objects, error) {
 	class, err := p.machineClass(ctx, m)
 	if err != nil {
 		return render.Objects{}, err
@@ -159,11 +206,54 @@ func (p *Pipeline) Render(ctx context.Context, m *vitistackv1alpha1.Machine, t t
 		return render.Objects{}, err
 	}
 	opts.StorageClass, opts.AccessMode = facts.class, facts.accessMode
-	objs, err := render.Render(render.Input{Machine: m, Class: class}, opts)
+	nns, err := p.networkNamespaces(ctx, m.Namespace)
+	if err != nil {
+		return render.Objects{}, err
+	}
+	nn, err := render.FindNetworkNamespace(m, nns)
 	if err != nil {
 		return render.Objects{}, &renderError{err}
 	}
-	return objs, nil
+	var config *vitistackv1alpha1.NetworkConfiguration
+	served := true
+	if render.NeedsMAC(nn, opts.Naming) {
+		if config, served, err = p.networkConfig(ctx, m.Namespace, m.Name); err != nil {
+			return render.Objects{}, err
+		}
+	}
+	ci, err := p.cloudInit(ctx, m)
+	if err != nil {
+		return render.Objects{}, &renderError{err}
+	}
+	iso, err := p.iso(ctx, m, facts)
+	if err != nil {
+		return render.Objects{}, &renderError{err}
+	}
+	mac, err := p.newMAC()
+	if err != nil {
+		return render.Objects{}, err
+	}
+	in := render.Input{Machine: m, Class: class, CloudInit: ci, ISO: iso,
+		Network: render.Network{Namespace: nn, Config: config, LiveMAC: vmMAC(liveVM), NewMAC: mac}}
+	objs, err := render.Render(in, opts)
+	if err != nil && !errors.Is(err, render.ErrStaticIPPending) {
+		return objs, &renderError{err}
+	}
+	if objs.NetworkConfiguration != nil && !served {
+		return objs, fmt.Errorf("machine %q: the supervisor does not serve NetworkConfigurations (vitistack.io/v1alpha1), which keep the VM's MAC: install the vitistack CRDs (github.com/vitistack/common crds/)", m.Namespace+"/"+m.Name)
+	}
+	return objs, err
+}
+
+// vmMAC is the MAC of a VM's first interface, or "".
+func vmMAC(vm map[string]any) string {
+	ifaces, _, _ := unstructured.NestedSlice(vm, "spec", "template", "spec", "domain", "devices", "interfaces")
+	if len(ifaces) == 0 {
+		return ""
+	}
+	first, _ := ifaces[0].(map[string]any)
+	mac, _, _ := unstructured.NestedString(first, "macAddress")
+	return mac
 }
 
 func (pl *Plan) originOr(s string) string {
@@ -186,7 +276,7 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 		}
 	}
 	item := &Item{Cluster: p.Supervisor.ID, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
-	u, err := p.Supervisor.GetUnstructured(ctx, cluster.Machines, pl.Machine.Namespace, pl.Machine.Name)
+	u, err := p.liveMachine(ctx, pl.Machine.Namespace, pl.Machine.Name)
 	switch {
 	case cluster.IsNotServed(err):
 		return err
@@ -208,6 +298,29 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 	}
 	pl.Items = append(pl.Items, item)
 	return nil
+}
+
+// liveMachine reads a Machine of a file on the supervisor: with a get when it is the only file
+// Machine of its namespace, else from one list of the namespace's Machines, shared by all of them.
+func (p *Pipeline) liveMachine(ctx context.Context, namespace, name string) (*unstructured.Unstructured, error) {
+	if p.fileMachines[namespace] < 2 {
+		return p.Supervisor.GetUnstructured(ctx, cluster.Machines, namespace, name)
+	}
+	all, err := p.machines.get(namespace, func() (map[string]*unstructured.Unstructured, error) {
+		out := map[string]*unstructured.Unstructured{}
+		err := p.Supervisor.List(ctx, cluster.Machines, namespace, "", func(u *unstructured.Unstructured) error {
+			out[u.GetName()] = u
+			return nil
+		})
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := all[name]; ok {
+		return u.DeepCopy(), nil
+	}
+	return nil, apierrors.NewNotFound(cluster.Machines.GVR.GroupResource(), name)
 }
 
 func (p *Pipeline) machineClass(ctx context.Context, m *vitistackv1alpha1.Machine) (*vitistackv1alpha1.MachineClass, error) {

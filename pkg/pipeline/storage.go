@@ -19,10 +19,12 @@ const (
 	annotationDefaultClassBeta = "storageclass.beta.kubernetes.io/is-default-class"
 )
 
-// storageFacts are what one remote cluster says about storage: the class to use and its access mode.
+// storageFacts are what one remote cluster says about storage: the class to use and its access
+// modes, for the PVCs' volume mode and for an ISO's Filesystem volume.
 type storageFacts struct {
-	class      string
-	accessMode corev1.PersistentVolumeAccessMode
+	class         string
+	accessMode    corev1.PersistentVolumeAccessMode
+	isoAccessMode corev1.PersistentVolumeAccessMode
 }
 
 // storageFacts resolves the storage class (--storage-class, else the cluster's default class) and the
@@ -30,21 +32,28 @@ type storageFacts struct {
 // cluster.
 func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (storageFacts, error) {
 	return p.storage.get(c.ID, func() (storageFacts, error) {
-		f := storageFacts{class: p.Options.StorageClass, accessMode: p.Options.AccessMode}
+		f := storageFacts{class: p.Options.StorageClass, accessMode: p.Options.AccessMode, isoAccessMode: p.Options.AccessMode}
 		var err error
 		if f.class == "" {
-			if f.class, err = defaultStorageClass(ctx, c); err != nil {
+			if f.class, err = DefaultStorageClass(ctx, c); err != nil {
 				return f, err
 			}
 		}
 		if f.accessMode == "" {
-			f.accessMode, err = profileAccessMode(ctx, c, f.class, p.Options.Render.VolumeMode)
+			var sets []any
+			if sets, err = profileSets(ctx, c, f.class); err == nil {
+				f.accessMode = accessModeFor(sets, p.Options.Render.VolumeMode)
+				f.isoAccessMode = accessModeFor(sets, corev1.PersistentVolumeFilesystem)
+			}
 		}
 		return f, err
 	})
 }
 
-func defaultStorageClass(ctx context.Context, c *cluster.Client) (string, error) {
+// DefaultStorageClass is the cluster's default StorageClass, found with one list: the class marked
+// with the GA or beta is-default-class annotation, the newest when there are several (as the API
+// server's defaulting does). No default class is an error that says how to fix it.
+func DefaultStorageClass(ctx context.Context, c *cluster.Client) (string, error) {
 	var best *storagev1.StorageClass
 	err := c.List(ctx, cluster.StorageClasses, "", "", func(u *unstructured.Unstructured) error {
 		a := u.GetAnnotations()
@@ -71,18 +80,24 @@ func defaultStorageClass(ctx context.Context, c *cluster.Client) (string, error)
 	return best.Name, nil
 }
 
-// profileAccessMode reads the CDI StorageProfile named after the class. It prefers the claim
-// property set of the wanted volume mode and, within it, ReadWriteMany (live migration needs it).
-// Without CDI or without a profile the answer is ReadWriteOnce.
-func profileAccessMode(ctx context.Context, c *cluster.Client, class string, mode corev1.PersistentVolumeMode) (corev1.PersistentVolumeAccessMode, error) {
+// profileSets reads the claim property sets of the CDI StorageProfile named after the class; none
+// without CDI or without a profile.
+func profileSets(ctx context.Context, c *cluster.Client, class string) ([]any, error) {
 	u, err := c.GetUnstructured(ctx, cluster.StorageProfiles, "", class)
 	switch {
 	case apierrors.IsNotFound(err): // no profile, or CDI not installed at all
-		return corev1.ReadWriteOnce, nil
+		return nil, nil
 	case err != nil:
-		return "", fmt.Errorf("cluster %s: get storageprofile %q: %w", c.ID, class, err)
+		return nil, fmt.Errorf("cluster %s: get storageprofile %q: %w", c.ID, class, err)
 	}
 	sets, _, _ := unstructured.NestedSlice(u.Object, "status", "claimPropertySets")
+	return sets, nil
+}
+
+// accessModeFor picks from a StorageProfile's claim property sets the one of the wanted volume mode
+// (else the first) and, within it, ReadWriteMany (live migration needs it), else its first mode.
+// Without a profile the answer is ReadWriteOnce.
+func accessModeFor(sets []any, mode corev1.PersistentVolumeMode) corev1.PersistentVolumeAccessMode {
 	var chosen []string
 	for i, s := range sets {
 		m, ok := s.(map[string]any)
@@ -100,9 +115,9 @@ func profileAccessMode(ctx context.Context, c *cluster.Client, class string, mod
 	}
 	switch {
 	case slices.Contains(chosen, string(corev1.ReadWriteMany)):
-		return corev1.ReadWriteMany, nil
+		return corev1.ReadWriteMany
 	case len(chosen) > 0:
-		return corev1.PersistentVolumeAccessMode(chosen[0]), nil
+		return corev1.PersistentVolumeAccessMode(chosen[0])
 	}
-	return corev1.ReadWriteOnce, nil
+	return corev1.ReadWriteOnce
 }

@@ -53,6 +53,34 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+func TestDeletionSummary(t *testing.T) {
+	var b bytes.Buffer
+	_ = printer.DeletionSummary(&b, pipeline.Summary{Deleted: 2, NotFound: 1, Kept: 1})
+	_ = printer.DeletionSummary(&b, pipeline.Summary{Deleted: 3, Kept: 2, Terminating: 1, Skipped: 2, Failed: 1, DryRun: "server"})
+	want := "2 deleted, 1 not found, 1 kept, 0 failed\n3 to delete, 0 not found, 2 kept, 1 terminating, 2 skipped, 1 failed (dry run: server)\n"
+	if b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
+	}
+}
+
+func TestDeletionActionsColoured(t *testing.T) {
+	rows := []printer.Row{
+		{Machine: "a/web", Cluster: "kv-1", Object: "virtualmachine.kubevirt.io/vm-web", Action: pipeline.Deleted},
+		{Machine: "a/web", Cluster: "kv-1", Object: "persistentvolumeclaim/vm-web-root-pvc", Action: pipeline.WouldDelete},
+		{Machine: "a/web", Cluster: "kv-1", Object: "namespace/a", Action: pipeline.Kept, Message: "namespaces are never deleted"},
+		{Machine: "a/web", Cluster: "kv-1", Object: "secret/vm-web-cloudinit", Action: pipeline.NotFound},
+	}
+	var col bytes.Buffer
+	if err := printer.Report(&col, rows, printer.NewPalette(true)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\x1b[32mdeleted\x1b[0m", "\x1b[36mwould delete\x1b[0m", "\x1b[33mkept: namespaces are never deleted\x1b[0m", "  not found\n"} {
+		if !strings.Contains(col.String(), want) {
+			t.Errorf("no %q in\n%q", want, col.String())
+		}
+	}
+}
+
 func TestListName(t *testing.T) {
 	var b bytes.Buffer
 	_ = printer.List(&b, "name", nil, []string{"namespace/a", "virtualmachine.kubevirt.io/vm-a"})

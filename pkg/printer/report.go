@@ -10,7 +10,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 )
 
-// Row is one line of the create report.
+// Row is one line of a create or delete report.
 type Row struct {
 	Machine, Cluster, Object string
 	Action                   pipeline.Action
@@ -29,7 +29,7 @@ type ObjectRef struct {
 	Name       string `json:"name"`
 }
 
-// Rows turns plans into report rows: one per object, one per Machine that failed to plan or was
+// Rows turns plans (create's or delete's) into report rows: one per object, one per Machine that failed to plan or was
 // skipped.
 func Rows(plans []*pipeline.Plan) []Row {
 	var rows []Row
@@ -74,11 +74,11 @@ func Report(w io.Writer, rows []Row, p Palette) error {
 
 func colorAction(p Palette, a pipeline.Action, text string) string {
 	switch a {
-	case pipeline.Created, pipeline.Annotated:
+	case pipeline.Created, pipeline.Annotated, pipeline.Deleted:
 		return p.Green.Sprint(text)
-	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate:
+	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate, pipeline.WouldDelete:
 		return p.Cyan.Sprint(text)
-	case pipeline.Differs, pipeline.Skipped, pipeline.Terminating:
+	case pipeline.Differs, pipeline.Skipped, pipeline.Terminating, pipeline.Kept:
 		return p.Yellow.Sprint(text)
 	case pipeline.Failed:
 		return p.Red.Sprint(text)
@@ -96,6 +96,30 @@ func Summary(w io.Writer, s pipeline.Summary) error {
 	parts := []string{fmt.Sprintf("%d %s", s.Created, created), fmt.Sprintf("%d unchanged", s.Unchanged)}
 	if s.Differs > 0 {
 		parts = append(parts, fmt.Sprintf("%d differ", s.Differs))
+	}
+	if s.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
+	line := strings.Join(parts, ", ")
+	if s.DryRun != "" {
+		line += fmt.Sprintf(" (dry run: %s)", s.DryRun)
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
+// DeletionSummary prints delete's summary, "2 deleted, 1 not found, 1 kept, 0 failed", with
+// terminating (already being deleted) and skipped when there are any, and the dry-run mode when one
+// ran ("2 to delete, …  (dry run: server)").
+func DeletionSummary(w io.Writer, s pipeline.Summary) error {
+	deleted := "deleted"
+	if s.DryRun != "" {
+		deleted = "to delete"
+	}
+	parts := []string{fmt.Sprintf("%d %s", s.Deleted, deleted), fmt.Sprintf("%d not found", s.NotFound), fmt.Sprintf("%d kept", s.Kept)}
+	if s.Terminating > 0 {
+		parts = append(parts, fmt.Sprintf("%d terminating", s.Terminating))
 	}
 	if s.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))

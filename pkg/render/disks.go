@@ -21,8 +21,9 @@ type disk struct {
 //
 // A Machine without disks gets one 10Gi boot disk named "root". Otherwise each disk keeps its name,
 // an unnamed first disk is "root" and other unnamed disks "disk<i>". The disk marked boot: true is the
-// boot disk; when none is marked, the first disk boots. Two boot disks are refused (the operator's
-// naming would give both the same PVC).
+// boot disk; when none is marked, no disk boots, as with the operator (whose PVC names the plugin
+// must match, or an operator taking the Machine over would make a second, empty PVC). Two boot disks
+// are refused (the operator's naming would give both the same PVC).
 func planDisks(m *vitistackv1alpha1.Machine, n Naming) ([]disk, error) {
 	if len(m.Spec.Disks) == 0 {
 		return []disk{{
@@ -94,9 +95,6 @@ func bootDisk(disks []vitistackv1alpha1.MachineSpecDisk) (int, error) {
 			return 0, fmt.Errorf("spec.disks[%d].boot: spec.disks[%d] is already the boot disk (mark only one disk boot: true)", i, boot)
 		}
 		boot = i
-	}
-	if boot < 0 {
-		return 0, nil
 	}
 	return boot, nil
 }

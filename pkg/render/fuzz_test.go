@@ -23,7 +23,7 @@ func FuzzRender(f *testing.F) {
 		if operator {
 			n = render.NamingOperator
 		}
-		objs, err := render.Render(render.Input{Machine: m}, opts(n))
+		objs, err := render.Render(render.Input{Machine: m, Network: render.Network{NewMAC: testMAC}}, opts(n))
 		if err != nil {
 			return
 		}

@@ -19,6 +19,9 @@ func machine(name, namespace string, disks ...vitistackv1alpha1.MachineSpecDisk)
 	}
 }
 
+// testMAC is the MAC the tests give Render as freshly generated.
+const testMAC = "02:12:00:00:00:01"
+
 func opts(n render.Naming) render.Options {
 	return render.Options{Naming: n, StorageClass: "sc", AccessMode: corev1.ReadWriteOnce, VolumeMode: corev1.PersistentVolumeBlock,
 		ManagedByKey: vitistack.DefaultManagedByKey, ManagedByValue: vitistack.DefaultManagedByValue}
@@ -43,7 +46,7 @@ func TestRenderRefusesWithTheField(t *testing.T) {
 		{"VM name too long under seed naming", machine(long, "ns"), render.NamingSeed, "metadata.name: VirtualMachine name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := render.Render(render.Input{Machine: tc.m}, opts(tc.naming))
+			_, err := render.Render(render.Input{Machine: tc.m, Network: render.Network{NewMAC: testMAC}}, opts(tc.naming))
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
 			}
@@ -73,7 +76,7 @@ func TestRenderResources(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := machine("m", "ns")
 			m.Spec.CPU, m.Spec.Memory = tc.cpu, tc.memory
-			objs, err := render.Render(render.Input{Machine: m, Class: tc.class}, opts(render.NamingSeed))
+			objs, err := render.Render(render.Input{Machine: m, Class: tc.class, Network: render.Network{NewMAC: testMAC}}, opts(render.NamingSeed))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)
@@ -102,9 +105,10 @@ func TestNames(t *testing.T) {
 		{render.NamingOperator, nil, "web", []string{"web"}, []string{"root"}},
 		{render.NamingSeed, []vitistackv1alpha1.MachineSpecDisk{{Name: "os"}, {}}, "vm-web", []string{"vm-web-os-pvc", "vm-web-disk1-pvc"}, []string{"os", "disk1"}},
 		{render.NamingOperator, []vitistackv1alpha1.MachineSpecDisk{{Name: "data"}, {Name: "os", Boot: true}}, "web", []string{"web-data", "web"}, []string{"data", "os"}},
-		{render.NamingOperator, []vitistackv1alpha1.MachineSpecDisk{{}, {}}, "web", []string{"web", "web-disk1"}, []string{"root", "disk1"}},
+		// No disk is marked boot: as the operator, no disk boots and none gets the Machine's name.
+		{render.NamingOperator, []vitistackv1alpha1.MachineSpecDisk{{}, {}}, "web", []string{"web-disk0", "web-disk1"}, []string{"root", "disk1"}},
 	} {
-		objs, err := render.Render(render.Input{Machine: machine("web", "ns", tc.disks...)}, opts(tc.naming))
+		objs, err := render.Render(render.Input{Machine: machine("web", "ns", tc.disks...), Network: render.Network{NewMAC: testMAC}}, opts(tc.naming))
 		if err != nil {
 			t.Fatal(err)
 		}

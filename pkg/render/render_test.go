@@ -49,9 +49,52 @@ func (g goldenOptions) options() render.Options {
 	return o
 }
 
-// TestGolden renders every testdata/<case>/machine.yaml (with class.yaml and options.yaml when
-// present) and compares with objects.golden.yaml. Run with -update to rewrite the goldens, then
-// review the diff.
+// goldenInputs is testdata/<case>/inputs.yaml: what the pipeline would have read for the Machine.
+type goldenInputs struct {
+	NetworkNamespaces    []vitistackv1alpha1.NetworkNamespace    `json:"networkNamespaces"`
+	NetworkConfiguration *vitistackv1alpha1.NetworkConfiguration `json:"networkConfiguration"`
+	LiveMAC              string                                  `json:"liveMAC"`
+	NewMAC               string                                  `json:"newMAC"`
+	// Sources are the Secret and ConfigMap keys of the cloud-init, as "Kind/name/key": value.
+	Sources map[string]string `json:"sources"`
+	// ISOBytes is the size the ISO's URL answers with; ISOAccessMode the Filesystem access mode.
+	ISOBytes      int64                             `json:"isoBytes"`
+	ISOAccessMode corev1.PersistentVolumeAccessMode `json:"isoAccessMode"`
+}
+
+// goldenInput reads a case's inputs as the pipeline would, through the package's own helpers.
+func goldenInput(t *testing.T, dir string, in *render.Input, o render.Options) {
+	t.Helper()
+	g := goldenInputs{NewMAC: testMAC}
+	if _, err := os.Stat(filepath.Join(dir, "inputs.yaml")); err == nil {
+		readYAML(t, filepath.Join(dir, "inputs.yaml"), &g)
+	}
+	nn, err := render.FindNetworkNamespace(in.Machine, g.NetworkNamespaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Network = render.Network{Namespace: nn, Config: g.NetworkConfiguration, LiveMAC: g.LiveMAC, NewMAC: g.NewMAC}
+	values := map[render.CloudInitRef][]byte{}
+	for _, ref := range render.CloudInitRefs(in.Machine) {
+		if v, ok := g.Sources[ref.Kind+"/"+ref.Name+"/"+ref.Key]; ok {
+			values[ref] = []byte(v)
+		}
+	}
+	if in.CloudInit, err = render.ResolveCloudInit(in.Machine, values); err != nil {
+		t.Fatal(err)
+	}
+	iso, source, err := render.WantsISO(in.Machine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iso {
+		in.ISO = &render.ISO{Source: source, Size: render.ISOSizeFor(g.ISOBytes), AccessMode: g.ISOAccessMode}
+	}
+}
+
+// TestGolden renders every testdata/<case>/machine.yaml (with class.yaml, options.yaml and
+// inputs.yaml when present) and compares with objects.golden.yaml. Run with -update to rewrite the
+// goldens, then review the diff.
 func TestGolden(t *testing.T) {
 	dirs, err := filepath.Glob("testdata/*/machine.yaml")
 	if err != nil || len(dirs) == 0 {
@@ -70,6 +113,7 @@ func TestGolden(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "options.yaml")); err == nil {
 				readYAML(t, filepath.Join(dir, "options.yaml"), &g)
 			}
+			goldenInput(t, dir, &in, g.options())
 			objs, err := render.Render(in, g.options())
 			if err != nil {
 				t.Fatal(err)
@@ -114,9 +158,18 @@ func marshalObjects(t *testing.T, objs render.Objects) []byte {
 		docs = append(docs, string(b))
 	}
 	add(objs.Namespace)
+	if objs.NAD != nil {
+		add(objs.NAD.Object)
+	}
 	for _, p := range objs.PVCs {
 		add(p)
 	}
+	if objs.CloudInitSecret != nil {
+		add(objs.CloudInitSecret)
+	}
 	add(objs.VM)
+	if objs.NetworkConfiguration != nil {
+		add(objs.NetworkConfiguration)
+	}
 	return []byte(strings.Join(docs, "---\n"))
 }

@@ -51,23 +51,15 @@ func withDisks(vm *kubevirtv1.VirtualMachine, disks []disk) {
 	}
 }
 
-// withPodNetwork adds the single virtio/bridge interface on the pod network. It boots second (PXE)
-// only when the Machine names no OS image, as the operator does.
-func withPodNetwork(vm *kubevirtv1.VirtualMachine, pxe bool) {
-	spec := &vm.Spec.Template.Spec
-	iface := kubevirtv1.Interface{
-		Name:                   podNetworkName,
-		Model:                  "virtio",
-		InterfaceBindingMethod: kubevirtv1.InterfaceBindingMethod{Bridge: &kubevirtv1.InterfaceBridge{}},
-	}
-	if pxe {
-		iface.BootOrder = uintPtr(2)
-	}
-	spec.Domain.Devices.Interfaces = []kubevirtv1.Interface{iface}
-	spec.Networks = []kubevirtv1.Network{{
-		Name:          podNetworkName,
-		NetworkSource: kubevirtv1.NetworkSource{Pod: &kubevirtv1.PodNetwork{}},
-	}}
+// withOperatorDevices adds what the operator's VMs carry besides disks and the interface: EFI
+// firmware without secure boot, no automatic pod interface, multi-queue networking.
+func withOperatorDevices(vm *kubevirtv1.VirtualMachine) {
+	d := &vm.Spec.Template.Spec.Domain
+	f := false
+	d.Firmware = &kubevirtv1.Firmware{Bootloader: &kubevirtv1.Bootloader{EFI: &kubevirtv1.EFI{SecureBoot: &f}}}
+	d.Devices.AutoattachPodInterface = &f
+	t := true
+	d.Devices.NetworkInterfaceMultiQueue = &t
 }
 
 func uintPtr(v uint) *uint { return &v }

@@ -78,6 +78,10 @@ type Options struct {
 	// VMNames are the VM names a Machine may have on its cluster (one per naming scheme), for the
 	// VM search.
 	VMNames func(machine string) []string
+	// ListVMs, when set, is how the VM search lists a cluster's VirtualMachines in a namespace (""
+	// for all namespaces, with IndexVMs): status passes its own once-per-run lists here, so that the
+	// search and status's join read each list once. nil lists through the cluster's client.
+	ListVMs func(ctx context.Context, c *cluster.Client, namespace string, each func(*unstructured.Unstructured) error) error
 }
 
 // Resolver resolves Machines to targets. It is safe for concurrent use. It lists KubevirtConfigs at

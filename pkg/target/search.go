@@ -2,7 +2,6 @@ package target
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -36,12 +35,27 @@ func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, con
 			return Target{Config: kc.Name, By: ByVMSearch, Cluster: c}, nil
 		}
 	}
+	return Target{}, &SearchError{Machine: key(m), Configs: names, Skipped: skipped}
+}
+
+// SearchError is the VM search finding the Machine's VirtualMachine on none of the clusters it
+// searched. Skipped are the clusters it could not search (unreachable, or their kubeconfig refused):
+// without them, the Machine is provisioned nowhere.
+type SearchError struct {
+	// Machine is "namespace/name".
+	Machine string
+	// Configs are the KubevirtConfigs that were available.
+	Configs []string
+	Skipped []string
+}
+
+func (e *SearchError) Error() string {
 	msg := fmt.Sprintf("machine %q has no %s annotation and %d KubevirtConfigs are available (%s), none of whose clusters holds its VirtualMachine: cannot choose (set the annotation, --kubevirt-config or DEFAULT_KUBEVIRT_CONFIG)",
-		key(m), vitistack.AnnotationKubevirtConfig, len(configs), strings.Join(names, ", "))
-	if len(skipped) > 0 {
-		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(skipped, ", "))
+		e.Machine, vitistack.AnnotationKubevirtConfig, len(e.Configs), strings.Join(e.Configs, ", "))
+	if len(e.Skipped) > 0 {
+		msg += fmt.Sprintf("; not searched, unreachable or refused: %s", strings.Join(e.Skipped, ", "))
 	}
-	return Target{}, errors.New(msg)
+	return msg
 }
 
 func (r *Resolver) isDead(name string) bool {
@@ -74,10 +88,18 @@ func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv
 		return idx.holds(m, r.opts.VMNames), nil
 	}
 	idx := newVMIndex()
-	if err := c.List(ctx, cluster.VirtualMachines, m.Namespace, "", idx.add); err != nil {
+	if err := r.listVMs(ctx, c, m.Namespace, idx.add); err != nil {
 		return false, err
 	}
 	return idx.holds(m, r.opts.VMNames), nil
+}
+
+// listVMs lists VirtualMachines for the search, through Options.ListVMs when it is set.
+func (r *Resolver) listVMs(ctx context.Context, c *cluster.Client, namespace string, each func(*unstructured.Unstructured) error) error {
+	if r.opts.ListVMs != nil {
+		return r.opts.ListVMs(ctx, c, namespace, each)
+	}
+	return c.List(ctx, cluster.VirtualMachines, namespace, "", each)
 }
 
 // vmIndex returns the cluster's VM index, built from one cluster-wide paged list per run.
@@ -94,7 +116,7 @@ func (r *Resolver) vmIndex(ctx context.Context, c *cluster.Client) (*vmIndex, er
 	r.mu.Unlock()
 	ir.once.Do(func() {
 		idx := newVMIndex()
-		if ir.err = c.List(ctx, cluster.VirtualMachines, "", "", idx.add); ir.err == nil {
+		if ir.err = r.listVMs(ctx, c, "", idx.add); ir.err == nil {
 			ir.index = idx
 		}
 	})

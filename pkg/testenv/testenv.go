@@ -20,13 +20,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
@@ -156,6 +159,10 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	// envtest logs through controller-runtime's logger, which complains (with a stack trace) when a
+	// plane starts more than 30 s after the process did (StartRemote, AddSupervisor) and nobody set
+	// it. Set here, before any plane starts, since setting it is not safe alongside its use.
+	ctrllog.SetLogger(logr.Discard())
 	env := &Env{Supervisor: &Plane{Name: "supervisor", role: cluster.Supervisor}}
 	for _, name := range opts.Remotes {
 		env.Remotes = append(env.Remotes, &Plane{Name: name, role: cluster.Remote})
@@ -272,4 +279,47 @@ func (e *Env) AddSupervisor(ctx context.Context, name string, opts Options) (*Pl
 		return nil, err
 	}
 	return p, nil
+}
+
+// StartRemote starts one more remote plane with only the named CRDs of crds/remote (by CRD name,
+// such as "virtualmachines.kubevirt.io"; none for a bare cluster) and no StorageClass, registered
+// nowhere: tests of clusters that lack something register it themselves and stop it when done.
+func StartRemote(name string, crds []string, opts Options) (*Plane, error) {
+	chosen, err := remoteCRDs(crds)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plane{Name: name, role: cluster.Remote}
+	if err := start(p, chosen, opts); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// InstallCRDs installs more of the CRDs of crds/remote into a running plane and waits until the API
+// server serves them.
+func (p *Plane) InstallCRDs(names ...string) error {
+	chosen, err := remoteCRDs(names)
+	if err != nil {
+		return err
+	}
+	_, err = envtest.InstallCRDs(p.Config, envtest.CRDInstallOptions{CRDs: chosen, MaxTime: 60 * time.Second})
+	return err
+}
+
+// remoteCRDs are the named CRDs of crds/remote; an unknown name is an error.
+func remoteCRDs(names []string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	all, err := loadCRDs("crds/remote")
+	if err != nil {
+		return nil, err
+	}
+	var out []*apiextensionsv1.CustomResourceDefinition
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(c *apiextensionsv1.CustomResourceDefinition) bool { return c.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("testenv: no remote CRD %q", n)
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
 }

@@ -26,6 +26,18 @@ const (
 	DefaultManagedByValue = "vitistack-kubevirt-operator"
 )
 
+// LabelVLANID is the label the operator puts on the NetworkAttachmentDefinitions it creates.
+const LabelVLANID = "vitistack.io/vlan-id"
+
+// ISO boot: a Machine with the annotation AnnotationBootSource: BootSourceDataVolume and an
+// spec.os.imageID boots the image at that URL from a CD-ROM; AnnotationBootSourceType says whether the
+// URL is http(s) (the default) or a container registry.
+const (
+	AnnotationBootSource     = "kubevirt.io/boot-source"
+	BootSourceDataVolume     = "datavolume"
+	AnnotationBootSourceType = "kubevirt.io/boot-source-type"
+)
+
 // SourceMachineKeys are both spellings of the source-machine label, newest first: searches match either.
 var SourceMachineKeys = []string{LabelSourceMachine, LabelSourceMachineLegacy}
 

@@ -82,6 +82,8 @@ const (
 type Outcome struct {
 	Result Result
 	Err    error
+	// Object is what the server answered a create with (Stored, or WouldStore in a server dry run).
+	Object *unstructured.Unstructured
 }
 
 // Writer writes under a strategy. The zero value writes for real, as the field manager
@@ -122,19 +124,26 @@ func (w Writer) Create(ctx context.Context, c *cluster.Client, r cluster.Resourc
 		return Outcome{Result: Pending}
 	}
 	u := &unstructured.Unstructured{Object: obj}
+	var answer *unstructured.Unstructured
 	err := w.retry(ctx, func() (bool, error) {
-		_, err := c.Create(ctx, r, u, w.options())
+		got, err := c.Create(ctx, r, u, w.options())
 		if err != nil && ambiguous(err) && w.Strategy == None {
-			if _, getErr := c.GetUnstructured(ctx, r, u.GetNamespace(), u.GetName()); getErr == nil {
+			if live, getErr := c.GetUnstructured(ctx, r, u.GetNamespace(), u.GetName()); getErr == nil {
+				answer = live
 				return true, nil
 			}
+		}
+		if err == nil {
+			answer = got
 		}
 		return false, err
 	})
 	if apierrors.IsAlreadyExists(err) {
 		return Outcome{Result: Exists}
 	}
-	return w.outcome(err)
+	out := w.outcome(err)
+	out.Object = answer
+	return out
 }
 
 // Annotate sets one annotation with a merge patch (nothing else of the object is touched). The patch

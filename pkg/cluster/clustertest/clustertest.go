@@ -1,18 +1,21 @@
 // Package clustertest builds cluster clients over client-go's dynamic fake, for unit tests of the
 // packages that read and write clusters. The fake knows every resource of package cluster, honours
-// dryRun=All on creates and patches (nothing is stored, as on a real server), and records every
-// request, so tests can count reads and writes.
+// dryRun=All on creates, patches and deletes (nothing is stored, as on a real server) and the uid
+// and resourceVersion preconditions of deletes, and records every request, so tests can count
+// reads and writes.
 package clustertest
 
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	clienttesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
@@ -34,6 +37,11 @@ var Resources = []cluster.Resource{
 type Cluster struct {
 	*cluster.Client
 	Fake *dynamicfake.FakeDynamicClient
+
+	mu        sync.Mutex
+	served    map[schema.GroupVersion]map[string]bool
+	authorize func(cluster.Access) bool
+	reviews   []cluster.Access
 }
 
 // New starts a fake cluster holding objs, given as YAML documents or *unstructured.Unstructured.
@@ -47,9 +55,21 @@ func New(id cluster.ID, objs ...any) *Cluster {
 		seed = append(seed, Object(o))
 	}
 	f := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), kinds, seed...)
+	f.PrependReactor("create", "*", assignUID)
 	f.PrependReactor("create", "*", dryRunCreate(f))
 	f.PrependReactor("patch", "*", dryRunPatch(f))
-	return &Cluster{Client: cluster.NewFromDynamic(id, f, Version), Fake: f}
+	f.PrependReactor("delete", "*", deleteWithOptions(f))
+	c := &Cluster{Fake: f, served: map[schema.GroupVersion]map[string]bool{}}
+	for _, r := range Resources {
+		gv := r.GVR.GroupVersion()
+		if c.served[gv] == nil {
+			c.served[gv] = map[string]bool{}
+		}
+		c.served[gv][r.GVR.Resource] = true
+	}
+	f.PrependReactor("create", "selfsubjectaccessreviews", c.review)
+	c.Client = cluster.NewFromDynamic(id, f, Version).WithDiscovery(c.discover)
+	return c
 }
 
 // Object turns a YAML document or an *unstructured.Unstructured into an object.
@@ -84,6 +104,16 @@ func dryRunCreate(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
 	}
 }
 
+// assignUID gives created objects a uid, as a server does; the default reaction then stores them.
+func assignUID(action clienttesting.Action) (bool, runtime.Object, error) {
+	if ca, ok := action.(clienttesting.CreateActionImpl); ok {
+		if u, ok := ca.Object.(*unstructured.Unstructured); ok && u.GetUID() == "" {
+			u.SetUID(types.UID(fmt.Sprintf("uid-%s-%s", u.GetNamespace(), u.GetName())))
+		}
+	}
+	return false, nil, nil
+}
+
 func dryRunPatch(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
 	return func(action clienttesting.Action) (bool, runtime.Object, error) {
 		pa, ok := action.(clienttesting.PatchActionImpl)
@@ -92,6 +122,39 @@ func dryRunPatch(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
 		}
 		obj, err := f.Tracker().Get(pa.Resource, pa.Namespace, pa.Name)
 		return true, obj, err
+	}
+}
+
+// deleteWithOptions answers deletes as a server does: NotFound for a missing object, Conflict when
+// a uid or resourceVersion precondition does not match the stored object, and with dryRun=All the
+// object is kept. Otherwise the fake's own reactor deletes it.
+func deleteWithOptions(f *dynamicfake.FakeDynamicClient) clienttesting.ReactionFunc {
+	return func(action clienttesting.Action) (bool, runtime.Object, error) {
+		da, ok := action.(clienttesting.DeleteActionImpl)
+		if !ok {
+			return false, nil, nil
+		}
+		obj, err := f.Tracker().Get(da.Resource, da.Namespace, da.Name)
+		if err != nil {
+			return true, nil, err
+		}
+		m, err := metaOf(obj)
+		if err != nil {
+			return true, nil, err
+		}
+		if pre := da.DeleteOptions.Preconditions; pre != nil {
+			gr := da.Resource.GroupResource()
+			if pre.UID != nil && *pre.UID != m.GetUID() {
+				return true, nil, apierrors.NewConflict(gr, da.Name, fmt.Errorf("precondition failed: UID in precondition: %v, UID in object meta: %v", *pre.UID, m.GetUID()))
+			}
+			if pre.ResourceVersion != nil && *pre.ResourceVersion != m.GetResourceVersion() {
+				return true, nil, apierrors.NewConflict(gr, da.Name, fmt.Errorf("precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *pre.ResourceVersion, m.GetResourceVersion()))
+			}
+		}
+		if len(da.DeleteOptions.DryRun) > 0 {
+			return true, obj, nil
+		}
+		return false, nil, nil
 	}
 }
 
@@ -112,10 +175,13 @@ func (c *Cluster) Requests() map[string]int {
 	return out
 }
 
-// Writes counts the recorded writes.
+// Writes counts the recorded writes. Access reviews are creates that store nothing: they do not count.
 func (c *Cluster) Writes() int {
 	n := 0
 	for _, a := range c.Fake.Actions() {
+		if a.GetResource().Resource == "selfsubjectaccessreviews" {
+			continue
+		}
 		switch a.GetVerb() {
 		case "create", "update", "patch", "delete", "delete-collection":
 			n++
@@ -163,7 +229,7 @@ func (c *Cluster) Created() []string {
 	var out []string
 	for _, a := range c.Fake.Actions() {
 		ca, ok := a.(clienttesting.CreateActionImpl)
-		if !ok {
+		if !ok || ca.Resource.Resource == "selfsubjectaccessreviews" {
 			continue
 		}
 		m, err := metaOf(ca.Object)
@@ -175,6 +241,24 @@ func (c *Cluster) Created() []string {
 			prefix = "dry-run "
 		}
 		out = append(out, prefix+ca.Resource.Resource+"/"+m.GetName())
+	}
+	return out
+}
+
+// Deleted lists, in order, "resource/name" of every delete the cluster received, dry runs marked
+// with a "dry-run " prefix.
+func (c *Cluster) Deleted() []string {
+	var out []string
+	for _, a := range c.Fake.Actions() {
+		da, ok := a.(clienttesting.DeleteActionImpl)
+		if !ok {
+			continue
+		}
+		prefix := ""
+		if len(da.DeleteOptions.DryRun) > 0 {
+			prefix = "dry-run "
+		}
+		out = append(out, prefix+da.Resource.Resource+"/"+da.Name)
 	}
 	return out
 }

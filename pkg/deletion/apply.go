@@ -1,0 +1,192 @@
+package deletion
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
+)
+
+// Apply carries out the plans, Machine by Machine and object by object in plan order. A Machine
+// whose plan failed deletes nothing. Within a Machine, a delete that fails (or finds its object
+// replaced or changed since it was planned) stops the deletes after it: disks are never deleted
+// while their VM may still be there, and the Machine goes last. The other Machines go on.
+//
+// Machines of one cluster and namespace are applied in input order, one after the other; different
+// namespaces are applied Workers at a time.
+func (d *Deleter) Apply(ctx context.Context, plans []*pipeline.Plan) {
+	gs := groups(plans)
+	each(len(gs), func(i int) {
+		for _, pl := range gs[i] {
+			d.apply(ctx, pl)
+		}
+	})
+	d.noteEmptyNamespaces(gs)
+}
+
+// groups are the plans that apply, by cluster and namespace, in input order.
+func groups(plans []*pipeline.Plan) [][]*pipeline.Plan {
+	var out [][]*pipeline.Plan
+	index := map[nsKey]int{}
+	for _, pl := range plans {
+		if pl.Err != nil || pl.SkipReason != "" {
+			continue
+		}
+		k := nsKey{pl.Target.Cluster.ID, pl.Machine.Namespace}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], pl)
+	}
+	return out
+}
+
+func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {
+	applier := pipeline.Applier{Writer: d.Writer}
+	var failed *pipeline.Item
+	for _, it := range pl.Items {
+		if it.Write != pipeline.DeleteObject {
+			continue
+		}
+		switch {
+		case failed != nil:
+			it.Result, it.ResultMessage = pipeline.Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref())
+			continue
+		case ctx.Err() != nil:
+			it.Result, it.ResultMessage = pipeline.Skipped, "not attempted: interrupted"
+			continue
+		}
+		if why := d.blocked(it); why != "" {
+			it.Result, it.ResultMessage = pipeline.Kept, why
+			continue
+		}
+		switch out := applier.Apply(ctx, d.clientFor(pl, it.Cluster), it); out.Result {
+		case write.Changed:
+			it.ResultMessage = fmt.Sprintf("cluster %s: %s: replaced or changed since it was planned; not deleted (run again to plan it as it is now)", it.Cluster, it.Ref())
+			failed = it
+		case write.Failed:
+			failed = it
+		}
+	}
+}
+
+// clientFor is the client of a cluster of the plan: the supervisor or the Machine's target.
+func (d *Deleter) clientFor(pl *pipeline.Plan, id cluster.ID) *cluster.Client {
+	switch {
+	case d.Supervisor != nil && id == d.Supervisor.ID:
+		return d.Supervisor
+	case pl.Target.Cluster != nil && id == pl.Target.Cluster.ID:
+		return pl.Target.Cluster
+	}
+	return nil
+}
+
+// noteEmptyNamespaces adds to the namespace row of the last Machine of each namespace that the run
+// leaves (or, in a dry run, would leave) no VirtualMachine and no PVC in it. Objects already being
+// deleted count as gone.
+func (d *Deleter) noteEmptyNamespaces(gs [][]*pipeline.Plan) {
+groups:
+	for _, g := range gs {
+		last := g[len(g)-1]
+		snap, ok := d.snapshots.peek(nsKey{last.Target.Cluster.ID, last.Machine.Namespace})
+		if !ok || snap.namespace == nil {
+			continue
+		}
+		gone := map[cluster.Resource]map[string]bool{cluster.VirtualMachines: {}, cluster.PVCs: {}}
+		for _, pl := range g {
+			for _, it := range pl.Items {
+				if a, _ := it.Final(); (a == pipeline.Deleted || a == pipeline.WouldDelete) && gone[it.Resource] != nil {
+					gone[it.Resource][it.Name] = true
+				}
+			}
+		}
+		for _, l := range []struct {
+			r   cluster.Resource
+			all []string
+		}{{cluster.VirtualMachines, live(snap.vms)}, {cluster.PVCs, live(snap.pvcs)}} {
+			for _, name := range l.all {
+				if !gone[l.r][name] {
+					continue groups
+				}
+			}
+		}
+		ns := last.Items[0]
+		if ns.Resource != cluster.Namespaces || ns.Action != pipeline.Kept {
+			continue
+		}
+		if d.Writer.DryRun() == "" {
+			ns.Message += "; no VirtualMachine or PVC is left in it"
+		} else {
+			ns.Message += "; no VirtualMachine or PVC would be left in it"
+		}
+	}
+}
+
+// Summarize counts the outcomes of plans. A Machine whose plan failed counts once as failed.
+func (d *Deleter) Summarize(plans []*pipeline.Plan) pipeline.Summary {
+	s := pipeline.Summary{DryRun: d.Writer.DryRun()}
+	for _, pl := range plans {
+		switch {
+		case pl.Err != nil:
+			s.Failed++
+			continue
+		case pl.SkipReason != "":
+			s.Skipped++
+			continue
+		}
+		for _, it := range pl.Items {
+			a, _ := it.Final()
+			s.Add(a)
+		}
+	}
+	return s
+}
+
+// Refs are the objects the plans deleted (or, in a dry run, would delete), as kind.group/name, for
+// -o name.
+func Refs(plans []*pipeline.Plan) []string {
+	var out []string
+	for _, pl := range plans {
+		for _, it := range pl.Items {
+			if a, _ := it.Final(); a == pipeline.Deleted || a == pipeline.WouldDelete {
+				out = append(out, it.Ref())
+			}
+		}
+	}
+	return out
+}
+
+// Diffs are the objects the plans would delete, as planned: each the whole live object going away.
+func Diffs(plans []*pipeline.Plan) []diff.Pair {
+	var out []diff.Pair
+	for _, pl := range plans {
+		if pl.Err != nil || pl.SkipReason != "" {
+			continue
+		}
+		for _, it := range pl.Items {
+			if it.Action == pipeline.WouldDelete {
+				out = append(out, diff.Pair{Cluster: it.Cluster.Name, Name: diff.KubectlName(it.Resource.APIVersion(), it.Resource.Kind, it.Namespace, it.Name), Live: it.Live})
+			}
+		}
+	}
+	return out
+}
+
+// live are the names of the objects that are not being deleted.
+func live(objs []*unstructured.Unstructured) []string {
+	var out []string
+	for _, o := range objs {
+		if o.GetDeletionTimestamp() == nil {
+			out = append(out, o.GetName())
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package deletion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+)
+
+// Gone is the status Wait reports for an object that no longer exists.
+const Gone = "gone"
+
+// WaitError names every object still there when the wait ended, each with its last status.
+type WaitError struct {
+	// Interrupted is true when the caller's context ended (Ctrl-C), not the timeout.
+	Interrupted bool
+	Timeout     time.Duration
+	Lines       []string
+}
+
+func (e *WaitError) Error() string {
+	head := fmt.Sprintf("still there after %s:", e.Timeout)
+	if e.Interrupted {
+		head = "interrupted while waiting; still there:"
+	}
+	return head + "\n  " + strings.Join(e.Lines, "\n  ")
+}
+
+// Wait watches every object the plans deleted, and every one that was already being deleted, all at
+// once, until each is gone (or replaced by another object of the same name) or the timeout passes.
+// progress, when set, is told each status change ("terminating (finalizers: …)", Gone). The error
+// is a *WaitError.
+func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time.Duration, progress func(object, status string)) error {
+	wctx, cancel := context.WithTimeoutCause(ctx, timeout, pipeline.ErrWaitTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var lines []string
+	var wg sync.WaitGroup
+	for _, pl := range plans {
+		for _, it := range pl.Items {
+			if a, _ := it.Final(); a != pipeline.Deleted && a != pipeline.Terminating {
+				continue
+			}
+			c := d.clientFor(pl, it.Cluster)
+			object := it.Ref() + " on " + it.Cluster.Name
+			wg.Go(func() {
+				last, err := waitGone(wctx, c, it, func(s string) {
+					if progress != nil {
+						progress(object, s)
+					}
+				})
+				if err == nil {
+					return
+				}
+				line := fmt.Sprintf("%s: last status: %s", object, orUnknown(last))
+				if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+					line += ": " + err.Error()
+				}
+				mu.Lock()
+				lines = append(lines, line)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	if len(lines) == 0 {
+		return nil
+	}
+	slices.Sort(lines)
+	return &WaitError{Interrupted: ctx.Err() != nil, Timeout: timeout, Lines: lines}
+}
+
+// waitGone waits until one object is gone. Each round starts a watch and then reads the object, so
+// that a deletion is seen whether it happened before the watch started (the read) or after (the
+// watch). seen is told every status change; the last one is returned.
+func waitGone(ctx context.Context, c *cluster.Client, it *pipeline.Item, seen func(string)) (string, error) {
+	uid := (&unstructured.Unstructured{Object: it.Live}).GetUID()
+	last := ""
+	report := func(s string) {
+		if s != last {
+			seen(s)
+		}
+		last = s
+	}
+	for {
+		if c == nil {
+			return last, fmt.Errorf("no client for cluster %s", it.Cluster)
+		}
+		w, err := c.Watch(ctx, it.Resource, it.Namespace, it.Name)
+		if err != nil {
+			return last, orContext(ctx, err)
+		}
+		u, err := c.GetUnstructured(ctx, it.Resource, it.Namespace, it.Name)
+		switch {
+		case apierrors.IsNotFound(err) || (err == nil && replaced(u, uid)):
+			w.Stop()
+			report(Gone)
+			return last, nil
+		case err != nil:
+			w.Stop()
+			return last, orContext(ctx, err)
+		}
+		report(status(u))
+		done, err := drain(ctx, w, it.Name, uid, report)
+		w.Stop()
+		if done || err != nil {
+			return last, err
+		}
+		// The server closed the watch; start another one.
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// drain reads a watch until the object is gone (true), the context ends (an error), or the server
+// closes the watch (false, nil).
+func drain(ctx context.Context, w watch.Interface, name string, uid types.UID, report func(string)) (bool, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return false, nil
+			}
+			u, isObj := ev.Object.(*unstructured.Unstructured)
+			if !isObj || u.GetName() != name {
+				continue
+			}
+			if ev.Type == watch.Deleted || replaced(u, uid) {
+				report(Gone)
+				return true, nil
+			}
+			report(status(u))
+		}
+	}
+}
+
+// replaced reports whether u is another object than the one with uid (an empty uid matches any).
+func replaced(u *unstructured.Unstructured, uid types.UID) bool {
+	return uid != "" && u.GetUID() != uid
+}
+
+// status is how an object still there is reported: terminating with what holds it, or present.
+func status(u *unstructured.Unstructured) string {
+	if u.GetDeletionTimestamp() == nil {
+		return "present"
+	}
+	if f := u.GetFinalizers(); len(f) > 0 {
+		return "terminating (finalizers: " + strings.Join(f, ", ") + ")"
+	}
+	return "terminating"
+}
+
+func orContext(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "<unknown>"
+	}
+	return s
+}
