@@ -86,6 +86,10 @@ func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time
 // watch). seen is told every status change; the last one is returned.
 func waitGone(ctx context.Context, c *cluster.Client, it *pipeline.Item, seen func(string)) (string, error) {
 	uid := (&unstructured.Unstructured{Object: it.Live}).GetUID()
+	if c != nil {
+		// Waiting lasts as long as --timeout says, not the cluster's deadline (cluster.Client.Bound).
+		c = c.Unbounded()
+	}
 	last := ""
 	report := func(s string) {
 		if s != last {

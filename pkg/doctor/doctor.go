@@ -129,7 +129,8 @@ func (d *Doctor) serverCheck(ctx context.Context, c *cluster.Client, fix string)
 
 // words phrases an error, saying plainly when the cluster's deadline passed.
 func (d *Doctor) words(ctx context.Context, err error) string {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && d.Options.ClusterTimeout > 0 {
+	var te *cluster.TimeoutError
+	if errors.As(err, &te) || (errors.Is(ctx.Err(), context.DeadlineExceeded) && d.Options.ClusterTimeout > 0) {
 		return fmt.Sprintf("did not answer within --cluster-timeout=%s", d.Options.ClusterTimeout)
 	}
 	return err.Error()

@@ -272,6 +272,10 @@ func (r *Reader) join(e *entry, timedOut bool) Row {
 func (r *Reader) describe(err error, timedOut bool) string {
 	var le *ListError
 	var api apierrors.APIStatus
+	var te *cluster.TimeoutError
+	if errors.As(err, &le) && errors.As(err, &te) {
+		return fmt.Sprintf("cluster %s did not answer within --cluster-timeout=%s", le.Cluster, te.Timeout)
+	}
 	if errors.As(err, &le) && r.Options.ClusterTimeout > 0 &&
 		(errors.Is(le.Err, context.DeadlineExceeded) || (timedOut && !errors.As(le.Err, &api))) {
 		return fmt.Sprintf("cluster %s did not answer within --cluster-timeout=%s", le.Cluster, r.Options.ClusterTimeout)

@@ -34,6 +34,9 @@ func (r *Reader) Watch(ctx context.Context, rep *Report, emit func(Row)) {
 	w := &watcher{r: r, rep: rep, emit: emit, last: append([]Row(nil), rep.Rows...), failing: map[streamKey]bool{}}
 	var wg sync.WaitGroup
 	for _, g := range rep.groups {
+		// Following lasts as long as the caller says: the cluster's deadline (cluster.Client.Bound)
+		// bounded the first read only.
+		g := &group{client: g.client.Unbounded(), entries: g.entries, scopes: g.scopes}
 		for _, res := range watched {
 			for _, ns := range g.scopes[res.GVR.Resource] {
 				wg.Add(1)
