@@ -77,6 +77,7 @@ Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
 	}
 	o.Pipeline.AddFlags(c.Flags(), "Provision Machines that carry the kubevirt-operator's finalizer (owned by a running operator)")
 	o.DryRun.AddFlag(c.Flags())
+	o.DryRun.AddFieldManagerFlag(c.Flags())
 	o.Output.AddFlag(c)
 	c.Flags().StringVar(&o.Report, "report", o.Report, "Format of the report: table, or json or yaml for scripts (each object's Machine, cluster, action and message, and the counts)")
 	c.Flags().BoolVar(&o.Diff, "diff", false, "Show a diff of every object against what is live before the report")

@@ -18,8 +18,8 @@ import (
 )
 
 // DryRunFlag is the flags of a command that writes, as kubectl has them: --dry-run (none, client or
-// server; bare --dry-run and the boolean values are accepted with kubectl's deprecation warning) and
-// --field-manager. Its Writer is the command's write seam.
+// server; bare --dry-run and the boolean values are accepted with kubectl's deprecation warning) and,
+// for commands that create or update, --field-manager. Its Writer is the command's write seam.
 type DryRunFlag struct {
 	Value        string
 	FieldManager string
@@ -29,23 +29,28 @@ type DryRunFlag struct {
 // dryRunUnchanged is what a bare --dry-run sets, as in kubectl.
 const dryRunUnchanged = "unchanged"
 
-// AddFlag registers --dry-run and --field-manager.
+// AddFlag registers --dry-run.
 func (f *DryRunFlag) AddFlag(fs *pflag.FlagSet) {
 	if f.Value == "" {
 		f.Value = "none"
 	}
-	if f.FieldManager == "" {
-		f.FieldManager = cluster.DefaultFieldManager
-	}
 	fs.StringVar(&f.Value, "dry-run", f.Value, `"none", "client" (write nothing anywhere) or "server" (send every write with dryRun=All)`)
 	fs.Lookup("dry-run").NoOptDefVal = dryRunUnchanged
+}
+
+// AddFieldManagerFlag registers --field-manager, for the commands that create, patch or update
+// (deletes have no field manager).
+func (f *DryRunFlag) AddFieldManagerFlag(fs *pflag.FlagSet) {
+	f.FieldManager = cluster.DefaultFieldManager
 	fs.StringVar(&f.FieldManager, "field-manager", f.FieldManager, "Name of the manager used to track field ownership of every object the plugin writes")
 }
 
 // Complete parses the values; a deprecated spelling prints kubectl's warning on warn.
 func (f *DryRunFlag) Complete(c *cobra.Command) error {
-	if err := validFieldManager(f.FieldManager); err != nil {
-		return newUsageError(c, err)
+	if c.Flags().Lookup("field-manager") != nil {
+		if err := validFieldManager(f.FieldManager); err != nil {
+			return newUsageError(c, err)
+		}
 	}
 	switch f.Value {
 	case dryRunUnchanged:

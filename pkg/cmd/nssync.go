@@ -73,6 +73,7 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
 	f := c.Flags()
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector of the Machines")
 	o.DryRun.AddFlag(f)
+	o.DryRun.AddFieldManagerFlag(f)
 	o.Output.AddFlag(c)
 	f.BoolVar(&o.Diff, "diff", false, "Show the namespaces that would be created, as a diff")
 	f.StringVar(&o.ManagedBy, "managed-by-label", o.ManagedBy, "KEY=VALUE label put on created namespaces, and used to find orphans")
