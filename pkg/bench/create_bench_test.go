@@ -38,8 +38,11 @@ import (
 func BenchmarkCreate(b *testing.B) {
 	const n, k, namespaces = 500, 2, 25
 	prefix := fmt.Sprintf("N=%d/K=%d/NS=%d", n, k, namespaces)
+	// The API servers' first VirtualMachines and PVCs cost much more than the later ones (schemas,
+	// caches): a small create first, not measured, so that no way pays for having run first.
+	e := need(b)
+	e.runPlugin(b, "create", "-f", e.createWorld(b, "cw", 50, k, 5).file)
 	b.Run(prefix+"/plugin", func(b *testing.B) {
-		e := need(b)
 		var requests int
 		for b.Loop() {
 			b.StopTimer()
@@ -54,7 +57,6 @@ func BenchmarkCreate(b *testing.B) {
 		b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
 	})
 	b.Run(prefix+"/operator", func(b *testing.B) {
-		e := need(b)
 		ctx := context.Background()
 		for b.Loop() {
 			b.StopTimer()
@@ -74,7 +76,6 @@ func BenchmarkCreate(b *testing.B) {
 		}
 	})
 	b.Run(prefix+"/kubectl-loop", func(b *testing.B) {
-		e := need(b)
 		for b.Loop() {
 			b.StopTimer()
 			w := e.createWorld(b, "ck", n, k, namespaces)

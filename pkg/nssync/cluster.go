@@ -77,10 +77,19 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 }
 
 // listNamespaces lists the cluster's namespaces once, by name.
+// Only what the namespace step and the orphan check read is kept of each namespace (its name,
+// labels, deletion timestamp and phase): clusters hold thousands.
 func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client) (map[string]*unstructured.Unstructured, error) {
 	live := map[string]*unstructured.Unstructured{}
 	err := c.List(ctx, cluster.Namespaces, "", "", func(u *unstructured.Unstructured) error {
-		live[u.GetName()] = u
+		slim := &unstructured.Unstructured{Object: map[string]any{}}
+		slim.SetName(u.GetName())
+		slim.SetLabels(u.GetLabels())
+		slim.SetDeletionTimestamp(u.GetDeletionTimestamp())
+		if phase, ok, _ := unstructured.NestedString(u.Object, "status", "phase"); ok {
+			_ = unstructured.SetNestedField(slim.Object, phase, "status", "phase")
+		}
+		live[u.GetName()] = slim
 		return nil
 	})
 	return live, err
