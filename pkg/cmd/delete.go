@@ -183,7 +183,7 @@ func (o *DeleteOptions) wait(ctx context.Context, plans []*pipeline.Plan) error 
 		}
 	}
 	err := o.deleter.Wait(ctx, plans, o.Timeout, progress)
-	var we *deletion.WaitError
+	var we *pipeline.WaitError
 	if errors.As(err, &we) && we.Interrupted {
 		return fmt.Errorf("%w (%w)", err, ctx.Err())
 	}

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
@@ -21,7 +22,7 @@ import (
 // namespaces are applied Workers at a time.
 func (d *Deleter) Apply(ctx context.Context, plans []*pipeline.Plan) {
 	gs := groups(plans)
-	each(len(gs), func(i int) {
+	batch.Each(len(gs), Workers, func(i int) {
 		for _, pl := range gs[i] {
 			d.apply(ctx, pl)
 		}
@@ -96,7 +97,7 @@ func (d *Deleter) noteEmptyNamespaces(gs [][]*pipeline.Plan) {
 groups:
 	for _, g := range gs {
 		last := g[len(g)-1]
-		snap, ok := d.snapshots.peek(nsKey{last.Target.Cluster.ID, last.Machine.Namespace})
+		snap, ok := d.snapshots.Peek(nsKey{last.Target.Cluster.ID, last.Machine.Namespace})
 		if !ok || snap.namespace == nil {
 			continue
 		}
@@ -130,24 +131,9 @@ groups:
 	}
 }
 
-// Summarize counts the outcomes of plans. A Machine whose plan failed counts once as failed.
+// Summarize counts the outcomes of the plans, in create's vocabulary.
 func (d *Deleter) Summarize(plans []*pipeline.Plan) pipeline.Summary {
-	s := pipeline.Summary{DryRun: d.Writer.DryRun()}
-	for _, pl := range plans {
-		switch {
-		case pl.Err != nil:
-			s.Failed++
-			continue
-		case pl.SkipReason != "":
-			s.Skipped++
-			continue
-		}
-		for _, it := range pl.Items {
-			a, _ := it.Final()
-			s.Add(a)
-		}
-	}
-	return s
+	return pipeline.Summarize(plans, d.Writer.DryRun())
 }
 
 // Refs are the objects the plans deleted (or, in a dry run, would delete), as kind.group/name, for

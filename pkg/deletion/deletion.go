@@ -18,6 +18,7 @@ import (
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
@@ -50,8 +51,8 @@ type Deleter struct {
 	Writer     write.Writer
 	Options    Options
 
-	snapshots memo[nsKey, *snapshot]
-	nads      memo[nadKey, nadRead]
+	snapshots batch.Memo[nsKey, *snapshot]
+	nads      batch.Memo[nadKey, nadRead]
 
 	mu sync.Mutex
 	// uses holds what deciding each NetworkAttachmentDefinition item needs.
@@ -74,7 +75,7 @@ func (d *Deleter) Plan(ctx context.Context, inputs []pipeline.Input) []*pipeline
 	for i, in := range inputs {
 		plans[i] = &pipeline.Plan{Input: in}
 	}
-	each(len(plans), func(i int) { plans[i].Err = d.plan(ctx, plans[i]) })
+	batch.Each(len(plans), Workers, func(i int) { plans[i].Err = d.plan(ctx, plans[i]) })
 	d.settleShared(plans)
 	return plans
 }
@@ -130,65 +131,4 @@ func (d *Deleter) liveMachine(ctx context.Context, pl *pipeline.Plan) (map[strin
 	}
 	pl.Machine = &m
 	return u.Object, nil
-}
-
-// each runs f(0..n-1) on at most Workers goroutines.
-func each(n int, f func(i int)) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(n, Workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-}
-
-// memo runs each key's lookup once per run; callers asking for the same key share its result, and
-// lookups of different keys run in parallel.
-type memo[K comparable, V any] struct {
-	mu      sync.Mutex
-	entries map[K]*memoEntry[V]
-}
-
-type memoEntry[V any] struct {
-	once  sync.Once
-	value V
-	err   error
-}
-
-func (m *memo[K, V]) get(key K, lookup func() (V, error)) (V, error) {
-	m.mu.Lock()
-	if m.entries == nil {
-		m.entries = map[K]*memoEntry[V]{}
-	}
-	e, ok := m.entries[key]
-	if !ok {
-		e = &memoEntry[V]{}
-		m.entries[key] = e
-	}
-	m.mu.Unlock()
-	e.once.Do(func() { e.value, e.err = lookup() })
-	return e.value, e.err
-}
-
-// peek returns a key's value when its lookup ran and succeeded; it waits for a lookup in flight.
-func (m *memo[K, V]) peek(key K) (V, bool) {
-	m.mu.Lock()
-	e, ok := m.entries[key]
-	m.mu.Unlock()
-	if !ok {
-		var zero V
-		return zero, false
-	}
-	e.once.Do(func() {})
-	return e.value, e.err == nil
 }

@@ -49,7 +49,7 @@ func (d *Deleter) planNADs(ctx context.Context, pl *pipeline.Plan, snap *snapsho
 				Action: pipeline.Kept, Message: fmt.Sprintf("in namespace %s, not the machine's", cand.namespace)})
 			continue
 		}
-		nad, err := d.nads.get(nadKey{c.ID, m.Namespace, cand.name}, func() (nadRead, error) {
+		nad, err := d.nads.Get(nadKey{c.ID, m.Namespace, cand.name}, func() (nadRead, error) {
 			u, err := c.GetUnstructured(ctx, cluster.NetworkAttachmentDefinitions, m.Namespace, cand.name)
 			if apierrors.IsNotFound(err) {
 				return nil, nil

@@ -39,7 +39,7 @@ const (
 // each of its VirtualMachines and PVCs. PVCs are listed whole, not by label, so that the report can
 // tell when nothing is left in the namespace.
 func (d *Deleter) snapshot(ctx context.Context, c *cluster.Client, namespace string) (*snapshot, error) {
-	return d.snapshots.get(nsKey{c.ID, namespace}, func() (*snapshot, error) {
+	return d.snapshots.Get(nsKey{c.ID, namespace}, func() (*snapshot, error) {
 		s := &snapshot{uses: map[use][]string{}}
 		ns, err := c.GetUnstructured(ctx, cluster.Namespaces, "", namespace)
 		switch {

@@ -2,11 +2,8 @@ package deletion
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,32 +18,12 @@ import (
 // Gone is the status Wait reports for an object that no longer exists.
 const Gone = "gone"
 
-// WaitError names every object still there when the wait ended, each with its last status.
-type WaitError struct {
-	// Interrupted is true when the caller's context ended (Ctrl-C), not the timeout.
-	Interrupted bool
-	Timeout     time.Duration
-	Lines       []string
-}
-
-func (e *WaitError) Error() string {
-	head := fmt.Sprintf("still there after %s:", e.Timeout)
-	if e.Interrupted {
-		head = "interrupted while waiting; still there:"
-	}
-	return head + "\n  " + strings.Join(e.Lines, "\n  ")
-}
-
 // Wait watches every object the plans deleted, and every one that was already being deleted, all at
 // once, until each is gone (or replaced by another object of the same name) or the timeout passes.
 // progress, when set, is told each status change ("terminating (finalizers: …)", Gone). The error
-// is a *WaitError.
+// is a *pipeline.WaitError.
 func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time.Duration, progress func(object, status string)) error {
-	wctx, cancel := context.WithTimeoutCause(ctx, timeout, pipeline.ErrWaitTimeout)
-	defer cancel()
-	var mu sync.Mutex
-	var lines []string
-	var wg sync.WaitGroup
+	var waits []func(context.Context) string
 	for _, pl := range plans {
 		for _, it := range pl.Items {
 			if a, _ := it.Final(); a != pipeline.Deleted && a != pipeline.Terminating {
@@ -54,31 +31,20 @@ func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time
 			}
 			c := d.clientFor(pl, it.Cluster)
 			object := it.Ref() + " on " + it.Cluster.Name
-			wg.Go(func() {
+			waits = append(waits, func(wctx context.Context) string {
 				last, err := waitGone(wctx, c, it, func(s string) {
 					if progress != nil {
 						progress(object, s)
 					}
 				})
 				if err == nil {
-					return
+					return ""
 				}
-				line := fmt.Sprintf("%s: last status: %s", object, orUnknown(last))
-				if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-					line += ": " + err.Error()
-				}
-				mu.Lock()
-				lines = append(lines, line)
-				mu.Unlock()
+				return pipeline.WaitLine(object, last, err)
 			})
 		}
 	}
-	wg.Wait()
-	if len(lines) == 0 {
-		return nil
-	}
-	slices.Sort(lines)
-	return &WaitError{Interrupted: ctx.Err() != nil, Timeout: timeout, Lines: lines}
+	return pipeline.Await(ctx, timeout, "still there", waits)
 }
 
 // waitGone waits until one object is gone. Each round starts a watch and then reads the object, so
@@ -175,11 +141,4 @@ func orContext(ctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	return err
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "<unknown>"
-	}
-	return s
 }

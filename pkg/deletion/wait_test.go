@@ -12,7 +12,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
-	"github.com/vitistack/kubectl-vitimachine/pkg/deletion"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -82,7 +82,7 @@ func TestWaitNamesWhatIsStillThere(t *testing.T) {
 	d := newDeleter(w, write.None, defaultOptions)
 	plans, _ := run(t, d, inputs(machine("team", "web")))
 	err := d.Wait(context.Background(), plans, 50*time.Millisecond, nil)
-	var we *deletion.WaitError
+	var we *pipeline.WaitError
 	if !errors.As(err, &we) || we.Interrupted || len(we.Lines) != 1 ||
 		we.Lines[0] != "persistentvolumeclaim/vm-web-root-pvc on kv-a: last status: terminating (finalizers: kubernetes.io/pvc-protection)" {
 		t.Fatalf("%v", err)

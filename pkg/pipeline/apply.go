@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
@@ -115,11 +116,11 @@ func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
 		}
 		groups[i] = append(groups[i], pl)
 	}
-	each(len(groups), func(i int) {
+	batch.Each(len(groups), Workers, func(i int) {
 		g := groups[i]
 		p.apply(ctx, g[0])
 		rest := g[1:]
-		each(len(rest), func(j int) { p.apply(ctx, rest[j]) })
+		batch.Each(len(rest), Workers, func(j int) { p.apply(ctx, rest[j]) })
 	})
 }
 
@@ -230,9 +231,13 @@ func ownedBy(items []*Item, uid types.UID) {
 	}
 }
 
-// Summarize counts the outcomes of plans. A Machine whose plan failed counts once as failed.
-func (p *Pipeline) Summarize(plans []*Plan) Summary {
-	s := Summary{DryRun: p.Writer.DryRun()}
+// Summarize counts the outcomes of the pipeline's plans.
+func (p *Pipeline) Summarize(plans []*Plan) Summary { return Summarize(plans, p.Writer.DryRun()) }
+
+// Summarize counts the outcomes of plans (create's, delete's); dryRun names the dry run, "" for
+// none. A Machine whose plan failed counts once as failed.
+func Summarize(plans []*Plan, dryRun string) Summary {
+	s := Summary{DryRun: dryRun}
 	for _, pl := range plans {
 		switch {
 		case pl.Err != nil:

@@ -36,7 +36,7 @@ func (p *Pipeline) networkScope(namespace string) string {
 }
 
 func (p *Pipeline) networkNamespaces(ctx context.Context, namespace string) ([]vitistackv1alpha1.NetworkNamespace, error) {
-	all, err := p.networks.get(p.networkScope(namespace), func() ([]vitistackv1alpha1.NetworkNamespace, error) {
+	all, err := p.networks.Get(p.networkScope(namespace), func() ([]vitistackv1alpha1.NetworkNamespace, error) {
 		var out []vitistackv1alpha1.NetworkNamespace
 		err := p.Supervisor.List(ctx, cluster.NetworkNamespaces, p.networkScope(namespace), "", func(u *unstructured.Unstructured) error {
 			var nn vitistackv1alpha1.NetworkNamespace
@@ -71,7 +71,7 @@ type networkConfigs struct {
 }
 
 func (p *Pipeline) networkConfig(ctx context.Context, namespace, name string) (*vitistackv1alpha1.NetworkConfiguration, bool, error) {
-	cs, err := p.configs.get(p.networkScope(namespace), func() (networkConfigs, error) {
+	cs, err := p.configs.Get(p.networkScope(namespace), func() (networkConfigs, error) {
 		cs := networkConfigs{byKey: map[string]*vitistackv1alpha1.NetworkConfiguration{}, served: true}
 		err := p.Supervisor.List(ctx, cluster.NetworkConfigurations, p.networkScope(namespace), "", func(u *unstructured.Unstructured) error {
 			var nc vitistackv1alpha1.NetworkConfiguration
@@ -100,7 +100,7 @@ type sourceKey struct{ kind, namespace, name string }
 func (p *Pipeline) cloudInit(ctx context.Context, m *vitistackv1alpha1.Machine) (*render.CloudInit, error) {
 	values := map[render.CloudInitRef][]byte{}
 	for _, ref := range render.CloudInitRefs(m) {
-		data, err := p.sources.get(sourceKey{ref.Kind, m.Namespace, ref.Name}, func() (map[string][]byte, error) {
+		data, err := p.sources.Get(sourceKey{ref.Kind, m.Namespace, ref.Name}, func() (map[string][]byte, error) {
 			return p.readSource(ctx, ref.Kind, m.Namespace, ref.Name)
 		})
 		switch {
@@ -155,7 +155,7 @@ func (p *Pipeline) iso(ctx context.Context, m *vitistackv1alpha1.Machine, facts 
 		iso.Size = render.ISOSizeFor(0)
 	default:
 		url := m.Spec.OS.ImageID
-		n, err := p.isoSizes.get(url, func() (int64, error) { return p.headSize(ctx, url) })
+		n, err := p.isoSizes.Get(url, func() (int64, error) { return p.headSize(ctx, url) })
 		if err != nil {
 			return nil, fmt.Errorf("spec.os.imageID: cannot read the size of %s: %v (pass --iso-size, for example --iso-size=%s)", url, err, render.DefaultISOSize)
 		}

@@ -45,7 +45,7 @@ type objectKey struct {
 // remoteNamespace reads a namespace of a remote cluster: a get of the namespace and, when it exists,
 // one list of its VMs and one of its PVCs, whatever the number of Machines and disks in it.
 func (p *Pipeline) remoteNamespace(ctx context.Context, c *cluster.Client, namespace string) (*remoteNamespace, error) {
-	return p.remotes.get(nsKey{c.ID, namespace}, func() (*remoteNamespace, error) {
+	return p.remotes.Get(nsKey{c.ID, namespace}, func() (*remoteNamespace, error) {
 		r := &remoteNamespace{vms: map[string]map[string]any{}, pvcs: map[string]map[string]any{}}
 		ns, err := c.GetUnstructured(ctx, cluster.Namespaces, "", namespace)
 		switch {
@@ -211,7 +211,7 @@ func (p *Pipeline) liveNAD(ctx context.Context, c *cluster.Client, namespace, na
 	if nsMissing {
 		return nil, nil
 	}
-	u, err := p.nads.get(objectKey{c.ID, namespace, name}, func() (*unstructured.Unstructured, error) {
+	u, err := p.nads.Get(objectKey{c.ID, namespace, name}, func() (*unstructured.Unstructured, error) {
 		u, err := c.GetUnstructured(ctx, cluster.NetworkAttachmentDefinitions, namespace, name)
 		if apierrors.IsNotFound(err) {
 			return nil, nil

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
@@ -57,15 +58,15 @@ type Pipeline struct {
 	// HTTP sizes ISO images; nil means a client with ISOSizeTimeout.
 	HTTP *http.Client
 
-	classes  memo[string, *vitistackv1alpha1.MachineClass]
-	storage  memo[cluster.ID, storageFacts]
-	networks memo[string, []vitistackv1alpha1.NetworkNamespace]
-	configs  memo[string, networkConfigs]
-	sources  memo[sourceKey, map[string][]byte]
-	isoSizes memo[string, int64]
-	remotes  memo[nsKey, *remoteNamespace]
-	machines memo[string, map[string]*unstructured.Unstructured]
-	nads     memo[objectKey, *unstructured.Unstructured]
+	classes  batch.Memo[string, *vitistackv1alpha1.MachineClass]
+	storage  batch.Memo[cluster.ID, storageFacts]
+	networks batch.Memo[string, []vitistackv1alpha1.NetworkNamespace]
+	configs  batch.Memo[string, networkConfigs]
+	sources  batch.Memo[sourceKey, map[string][]byte]
+	isoSizes batch.Memo[string, int64]
+	remotes  batch.Memo[nsKey, *remoteNamespace]
+	machines batch.Memo[string, map[string]*unstructured.Unstructured]
+	nads     batch.Memo[objectKey, *unstructured.Unstructured]
 
 	// wideNetworkLists is set when the run's Machines span several supervisor namespaces.
 	wideNetworkLists bool
@@ -107,32 +108,12 @@ func (p *Pipeline) Plan(ctx context.Context, inputs []Input) []*Plan {
 		}
 	}
 	p.wideNetworkLists = len(namespaces) > 1
-	each(len(plans), func(i int) { plans[i].Err = p.plan(ctx, plans[i]) })
+	batch.Each(len(plans), Workers, func(i int) { plans[i].Err = p.plan(ctx, plans[i]) })
 	return plans
 }
 
 // Workers bounds how many Machines are planned, and how many namespaces are applied, at once.
 const Workers = 8
-
-// each runs f(0..n-1) on at most Workers goroutines.
-func each(n int, f func(i int)) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(n, Workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-}
 
 func (p *Pipeline) plan(ctx context.Context, pl *Plan) error {
 	m := pl.Machine
@@ -306,7 +287,7 @@ func (p *Pipeline) liveMachine(ctx context.Context, namespace, name string) (*un
 	if p.fileMachines[namespace] < 2 {
 		return p.Supervisor.GetUnstructured(ctx, cluster.Machines, namespace, name)
 	}
-	all, err := p.machines.get(namespace, func() (map[string]*unstructured.Unstructured, error) {
+	all, err := p.machines.Get(namespace, func() (map[string]*unstructured.Unstructured, error) {
 		out := map[string]*unstructured.Unstructured{}
 		err := p.Supervisor.List(ctx, cluster.Machines, namespace, "", func(u *unstructured.Unstructured) error {
 			out[u.GetName()] = u
@@ -328,7 +309,7 @@ func (p *Pipeline) machineClass(ctx context.Context, m *vitistackv1alpha1.Machin
 	if name == "" {
 		return nil, nil
 	}
-	mc, err := p.classes.get(name, func() (*vitistackv1alpha1.MachineClass, error) {
+	mc, err := p.classes.Get(name, func() (*vitistackv1alpha1.MachineClass, error) {
 		var mc vitistackv1alpha1.MachineClass
 		return &mc, p.Supervisor.Get(ctx, cluster.MachineClasses, "", name, &mc)
 	})

@@ -31,7 +31,7 @@ type storageFacts struct {
 // access mode (--access-mode, else the CDI StorageProfile of that class, else ReadWriteOnce), once per
 // cluster.
 func (p *Pipeline) storageFacts(ctx context.Context, c *cluster.Client) (storageFacts, error) {
-	return p.storage.get(c.ID, func() (storageFacts, error) {
+	return p.storage.Get(c.ID, func() (storageFacts, error) {
 		f := storageFacts{class: p.Options.StorageClass, accessMode: p.Options.AccessMode, isoAccessMode: p.Options.AccessMode}
 		var err error
 		if f.class == "" {

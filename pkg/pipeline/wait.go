@@ -27,8 +27,11 @@ var ErrWaitTimeout = errors.New("timed out")
 // errTerminal marks a VM in a terminal status.
 var errTerminal = errors.New("a status that does not resolve by waiting")
 
-// WaitError names every VM that did not become Running, each with its last status.
+// WaitError names every object a wait ended without, each with its last status: the VMs that did
+// not become Running (create --wait), the objects still there (delete --wait).
 type WaitError struct {
+	// Unmet says what the objects of Lines are not: "not Running", "still there".
+	Unmet string
 	// Interrupted is true when the caller's context ended (Ctrl-C), not the timeout.
 	Interrupted bool
 	Timeout     time.Duration
@@ -36,22 +39,48 @@ type WaitError struct {
 }
 
 func (e *WaitError) Error() string {
-	head := fmt.Sprintf("not Running after %s:", e.Timeout)
+	head := fmt.Sprintf("%s after %s:", e.Unmet, e.Timeout)
 	if e.Interrupted {
-		head = "interrupted while waiting; not Running:"
+		head = "interrupted while waiting; " + e.Unmet + ":"
 	}
 	return head + "\n  " + strings.Join(e.Lines, "\n  ")
+}
+
+// Await runs waits all at once under timeout and returns, as a *WaitError saying what the objects
+// are not (unmet), the line of every wait that did not end well; nil when all did. A wait returns
+// "" when its object got there, else its line. Waits see the timeout as their context's deadline.
+func Await(ctx context.Context, timeout time.Duration, unmet string, waits []func(ctx context.Context) string) error {
+	wctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrWaitTimeout)
+	defer cancel()
+	lines := make([]string, len(waits))
+	var wg sync.WaitGroup
+	for i, w := range waits {
+		wg.Go(func() { lines[i] = w(wctx) })
+	}
+	wg.Wait()
+	lines = slices.DeleteFunc(lines, func(l string) bool { return l == "" })
+	if len(lines) == 0 {
+		return nil
+	}
+	slices.Sort(lines)
+	return &WaitError{Unmet: unmet, Interrupted: ctx.Err() != nil, Timeout: timeout, Lines: lines}
+}
+
+// WaitLine is the line of a wait that ended with err: the object, its last status, and err unless
+// it is only the deadline or the interrupt, which the WaitError says.
+func WaitLine(object, last string, err error) string {
+	line := object + ": last status: " + orUnknown(last)
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		line += ": " + err.Error()
+	}
+	return line
 }
 
 // Wait watches the VirtualMachine of every plan that has one (created or already there), all at
 // once, until its status.printableStatus is Running, it reaches a terminal status, or the timeout
 // passes. progress, when set, is told each status change. The error is a *WaitError.
 func (p *Pipeline) Wait(ctx context.Context, plans []*Plan, timeout time.Duration, progress func(vm, status string)) error {
-	wctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrWaitTimeout)
-	defer cancel()
-	var mu sync.Mutex
-	var lines []string
-	var wg sync.WaitGroup
+	var waits []func(context.Context) string
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" || pl.VM == nil {
 			continue
@@ -59,30 +88,19 @@ func (p *Pipeline) Wait(ctx context.Context, plans []*Plan, timeout time.Duratio
 		if a, _ := pl.VM.Final(); a != Created && a != Unchanged && a != Differs {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		waits = append(waits, func(wctx context.Context) string {
 			last, err := p.waitOne(wctx, pl, progress)
-			if err == nil {
-				return
+			object := fmt.Sprintf("%s on %s", pl.VM.Ref(), pl.Target.Cluster.ID)
+			switch {
+			case err == nil:
+				return ""
+			case errors.Is(err, errTerminal):
+				return fmt.Sprintf("%s: last status: %s (%s; not waiting for it)%s", object, orUnknown(last), err, lastWarning(ctx, pl))
 			}
-			line := fmt.Sprintf("%s on %s: last status: %s", pl.VM.Ref(), pl.Target.Cluster.ID, orUnknown(last))
-			if errors.Is(err, errTerminal) {
-				line += " (" + err.Error() + "; not waiting for it)" + lastWarning(ctx, pl)
-			} else if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-				line += ": " + err.Error()
-			}
-			mu.Lock()
-			lines = append(lines, line)
-			mu.Unlock()
-		}()
+			return WaitLine(object, last, err)
+		})
 	}
-	wg.Wait()
-	if len(lines) == 0 {
-		return nil
-	}
-	slices.Sort(lines)
-	return &WaitError{Interrupted: ctx.Err() != nil, Timeout: timeout, Lines: lines}
+	return Await(ctx, timeout, "not Running", waits)
 }
 
 func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, status string)) (string, error) {
