@@ -38,7 +38,7 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 	}
 	sort.Strings(names)
 
-	live, err := s.listNamespaces(ctx, g.client)
+	live, orphans, err := s.listNamespaces(ctx, g.client, g)
 	if err != nil {
 		msg := s.clusterError(ctx, "list namespaces", err)
 		out := clusterResult{}
@@ -69,30 +69,39 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 		}
 		out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: a, Message: msg, Desired: items[i].Desired})
 	}
-	if s.Options.CheckOrphans {
-		out.orphans = s.orphans(id, live, g)
-	}
+	out.orphans = orphans
 	s.progress(fmt.Sprintf("%s: done in %s (%d created or to create)", id, time.Since(start).Round(time.Millisecond), len(missing)))
 	return out
 }
 
-// listNamespaces lists the cluster's namespaces once, by name.
-// Only what the namespace step and the orphan check read is kept of each namespace (its name,
-// labels, deletion timestamp and phase): clusters hold thousands.
-func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client) (map[string]*unstructured.Unstructured, error) {
+// listNamespaces lists the cluster's namespaces once and keeps only what the run reads: of each
+// namespace the run needs, its name, labels, deletion timestamp and phase; of the others, the names
+// of managed ones when orphans are checked (Options.CheckOrphans). Clusters hold thousands of
+// namespaces and the run plans a few of them.
+func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client, g *group) (map[string]*unstructured.Unstructured, []Orphan, error) {
 	live := map[string]*unstructured.Unstructured{}
+	var orphans []Orphan
+	key, value := s.Options.Namespace.ManagedByKey, s.Options.Namespace.ManagedByValue
 	err := c.List(ctx, cluster.Namespaces, "", "", func(u *unstructured.Unstructured) error {
+		name := u.GetName()
+		if _, wanted := g.namespaces[name]; !wanted {
+			if s.Options.CheckOrphans && u.GetLabels()[key] == value && !g.unknown[name] {
+				orphans = append(orphans, Orphan{Cluster: c.ID.Name, Namespace: name})
+			}
+			return nil
+		}
 		slim := &unstructured.Unstructured{Object: map[string]any{}}
-		slim.SetName(u.GetName())
+		slim.SetName(name)
 		slim.SetLabels(u.GetLabels())
 		slim.SetDeletionTimestamp(u.GetDeletionTimestamp())
 		if phase, ok, _ := unstructured.NestedString(u.Object, "status", "phase"); ok {
 			_ = unstructured.SetNestedField(slim.Object, phase, "status", "phase")
 		}
-		live[u.GetName()] = slim
+		live[name] = slim
 		return nil
 	})
-	return live, err
+	sort.Slice(orphans, func(i, j int) bool { return orphans[i].Namespace < orphans[j].Namespace })
+	return live, orphans, err
 }
 
 // createAll creates the missing namespaces, Options.Concurrency at a time.
@@ -129,19 +138,6 @@ func (s *Syncer) clusterError(ctx context.Context, what string, err error) strin
 		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, s.Options.ClusterTimeout)
 	}
 	return fmt.Sprintf("%s: %v", what, err)
-}
-
-// orphans are the namespaces carrying the managed-by label that no Machine of the run needs.
-func (s *Syncer) orphans(id cluster.ID, live map[string]*unstructured.Unstructured, g *group) []Orphan {
-	key, value := s.Options.Namespace.ManagedByKey, s.Options.Namespace.ManagedByValue
-	var out []Orphan
-	for ns, u := range live {
-		if _, wanted := g.namespaces[ns]; !wanted && u.GetLabels()[key] == value && !g.unknown[ns] {
-			out = append(out, Orphan{Cluster: id.Name, Namespace: ns})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
-	return out
 }
 
 func (s *Syncer) progress(msg string) {
