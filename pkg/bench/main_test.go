@@ -19,6 +19,7 @@ type env struct {
 	planes  *testenv.Env
 	dir     string
 	plugin  string // the plugin binary
+	peakrss string // hack/peakrss, which measures the plugin's own peak memory
 	kubectl string
 }
 
@@ -39,13 +40,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	e := &env{dir: dir, plugin: filepath.Join(dir, "kubectl-vitimachine")}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e.plugin, "./cmd/kubectl-vitimachine")
-	build.Dir = filepath.Join("..", "..")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "bench: build: %v\n%s", err, out)
-		return 1
+	e := &env{dir: dir, plugin: filepath.Join(dir, "kubectl-vitimachine"), peakrss: filepath.Join(dir, "peakrss")}
+	for bin, pkg := range map[string]string{e.plugin: "./cmd/kubectl-vitimachine", e.peakrss: "./hack/peakrss"} {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, pkg)
+		build.Dir = filepath.Join("..", "..")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: build %s: %v\n%s", pkg, err, out)
+			return 1
+		}
 	}
 	if strings.Contains(pattern, "Help") && !strings.Contains(pattern, "|") {
 		shared = e // start-up needs no control plane
