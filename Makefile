@@ -35,7 +35,7 @@ test: ## Unit and end-to-end tests (real API servers), with -race, and a short f
 	FUZZTIME=20000x hack/fuzz.sh # a count, not a duration: a -fuzztime deadline can fail spuriously (golang/go#75804)
 
 .PHONY: bench
-bench: ## Benchmarks on real control planes; regenerates docs/performance.md (about 12 minutes)
+bench: ## Benchmarks on real control planes; regenerates docs/performance.md (about 7 minutes)
 	hack/bench.sh
 
 .PHONY: fuzz

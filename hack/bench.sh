@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks on real control planes and regenerates docs/performance.md (make bench).
-# Takes about 10 minutes on 2 cores: the kubectl loops run one process per namespace or Machine.
+# Takes about 7 minutes on 2 cores: the kubectl loops run one process per namespace or Machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KUBEBUILDER_ASSETS=$(hack/envtest-assets.sh)
