@@ -69,7 +69,7 @@ func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {
 			it.Result, it.ResultMessage = pipeline.Kept, why
 			continue
 		}
-		switch out := applier.Apply(ctx, d.clientFor(pl, it.Cluster), it); out.Result {
+		switch out := applier.Apply(ctx, pl.ClientFor(d.Supervisor, it.Cluster), it); out.Result {
 		case write.Changed:
 			it.ResultMessage = fmt.Sprintf("cluster %s: %s: replaced or changed since it was planned; not deleted (run again to plan it as it is now)", it.Cluster, it.Ref())
 			failed = it
@@ -77,17 +77,6 @@ func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {
 			failed = it
 		}
 	}
-}
-
-// clientFor is the client of a cluster of the plan: the supervisor or the Machine's target.
-func (d *Deleter) clientFor(pl *pipeline.Plan, id cluster.ID) *cluster.Client {
-	switch {
-	case d.Supervisor != nil && id == d.Supervisor.ID:
-		return d.Supervisor
-	case pl.Target.Cluster != nil && id == pl.Target.Cluster.ID:
-		return pl.Target.Cluster
-	}
-	return nil
 }
 
 // noteEmptyNamespaces adds to the namespace row of the last Machine of each namespace that the run

@@ -29,7 +29,7 @@ func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time
 			if a, _ := it.Final(); a != pipeline.Deleted && a != pipeline.Terminating {
 				continue
 			}
-			c := d.clientFor(pl, it.Cluster)
+			c := pl.ClientFor(d.Supervisor, it.Cluster)
 			object := it.Ref() + " on " + it.Cluster.Name
 			waits = append(waits, func(wctx context.Context) string {
 				last, err := waitGone(wctx, c, it, func(s string) {

@@ -155,11 +155,12 @@ type nsKey struct {
 	namespace string
 }
 
-// clientFor is the client of a cluster of the plan: the supervisor or the Machine's target.
-func (p *Pipeline) clientFor(pl *Plan, id cluster.ID) *cluster.Client {
+// ClientFor is the client of a cluster of the plan: supervisor or the Machine's target; nil for
+// any other cluster.
+func (pl *Plan) ClientFor(supervisor *cluster.Client, id cluster.ID) *cluster.Client {
 	switch {
-	case p.Supervisor != nil && id == p.Supervisor.ID:
-		return p.Supervisor
+	case supervisor != nil && id == supervisor.ID:
+		return supervisor
 	case pl.Target.Cluster != nil && id == pl.Target.Cluster.ID:
 		return pl.Target.Cluster
 	}
@@ -199,7 +200,7 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 		if nsPending && it.Resource.Namespaced && it.Cluster == pl.Target.Cluster.ID {
 			opts = append(opts, write.InPendingNamespace)
 		}
-		out := applier.Apply(ctx, p.clientFor(pl, it.Cluster), it, opts...)
+		out := applier.Apply(ctx, pl.ClientFor(p.Supervisor, it.Cluster), it, opts...)
 		switch {
 		case out.Result == write.Failed:
 			failed = it
