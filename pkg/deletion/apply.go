@@ -21,33 +21,13 @@ import (
 // Machines of one cluster and namespace are applied in input order, one after the other; different
 // namespaces are applied Workers at a time.
 func (d *Deleter) Apply(ctx context.Context, plans []*pipeline.Plan) {
-	gs := groups(plans)
+	gs := pipeline.Groups(plans)
 	batch.Each(len(gs), Workers, func(i int) {
 		for _, pl := range gs[i] {
 			d.apply(ctx, pl)
 		}
 	})
 	d.noteEmptyNamespaces(gs)
-}
-
-// groups are the plans that apply, by cluster and namespace, in input order.
-func groups(plans []*pipeline.Plan) [][]*pipeline.Plan {
-	var out [][]*pipeline.Plan
-	index := map[nsKey]int{}
-	for _, pl := range plans {
-		if pl.Err != nil || pl.SkipReason != "" {
-			continue
-		}
-		k := nsKey{pl.Target.Cluster.ID, pl.Machine.Namespace}
-		i, ok := index[k]
-		if !ok {
-			i = len(out)
-			index[k] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], pl)
-	}
-	return out
 }
 
 func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {

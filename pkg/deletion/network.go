@@ -135,7 +135,7 @@ func (d *Deleter) use(it *pipeline.Item) *nadUse {
 // one namespace: when every VM that uses one is deleted in this run, the last of those Machines
 // (they are applied in input order) deletes it, after the others' VMs; the others keep it.
 func (d *Deleter) settleShared(plans []*pipeline.Plan) {
-	for _, group := range groups(plans) {
+	for _, group := range pipeline.Groups(plans) {
 		deleting := map[string]*pipeline.Item{}
 		for _, pl := range group {
 			for _, it := range pl.Items {

@@ -97,31 +97,34 @@ func onlyAnnotation(obj map[string]any) (string, string, error) {
 // different namespaces are applied Workers at a time. The client's in-flight bound caps what reaches
 // each cluster at once.
 func (p *Pipeline) Apply(ctx context.Context, plans []*Plan) {
-	type key struct {
-		cluster   cluster.ID
-		namespace string
-	}
-	var groups [][]*Plan
-	index := map[key]int{}
-	for _, pl := range plans {
-		if pl.Err != nil || pl.SkipReason != "" {
-			continue
-		}
-		k := key{pl.Target.Cluster.ID, pl.Machine.Namespace}
-		i, ok := index[k]
-		if !ok {
-			i = len(groups)
-			index[k] = i
-			groups = append(groups, nil)
-		}
-		groups[i] = append(groups[i], pl)
-	}
+	groups := Groups(plans)
 	batch.Each(len(groups), Workers, func(i int) {
 		g := groups[i]
 		p.apply(ctx, g[0])
 		rest := g[1:]
 		batch.Each(len(rest), Workers, func(j int) { p.apply(ctx, rest[j]) })
 	})
+}
+
+// Groups are the plans that apply (neither failed nor skipped), by target cluster and namespace:
+// the groups in the order of their first plan, each group's plans in input order.
+func Groups(plans []*Plan) [][]*Plan {
+	var out [][]*Plan
+	index := map[nsKey]int{}
+	for _, pl := range plans {
+		if pl.Err != nil || pl.SkipReason != "" {
+			continue
+		}
+		k := nsKey{pl.Target.Cluster.ID, pl.Machine.Namespace}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], pl)
+	}
+	return out
 }
 
 // madeNamespace records a namespace this run created (or dry-run created), for the Machines after
