@@ -25,7 +25,6 @@ type VersionOptions struct {
 
 	supervisor *cluster.Client
 	resolver   *target.Resolver
-	noConfig   bool
 }
 
 // versionReport is the machine-readable form of `version -o json|yaml`.
@@ -75,20 +74,18 @@ func (o *VersionOptions) Complete(c *cobra.Command) error {
 	if err := o.Output.Validate(c); err != nil {
 		return err
 	}
-	if o.Target.ClusterTimeout < 0 {
-		return newUsageError(c, fmt.Errorf("--cluster-timeout must not be negative"))
+	if err := o.Target.validate(); err != nil {
+		return newUsageError(c, err)
 	}
 	if o.ClientOnly {
 		return nil
 	}
 	raw, err := o.root.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
 	if err == nil && len(raw.Contexts) == 0 && (o.root.ConfigFlags.APIServer == nil || *o.root.ConfigFlags.APIServer == "") {
-		o.noConfig = true
 		return nil
 	}
 	if o.supervisor, err = o.Target.supervisor(o.root); err != nil {
 		if clientcmd.IsEmptyConfig(err) {
-			o.noConfig = true
 			return nil
 		}
 		return fmt.Errorf("get supervisor server version: %w", err)
