@@ -143,7 +143,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	}
 	plans := d.Plan(ctx, inputs)
 	if o.Diff {
-		if _, err := printDiffs(o.root, deletion.Diffs(plans)); err != nil {
+		if _, err := printDiffs(o.root, pipeline.Diffs(plans)); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
@@ -113,22 +112,6 @@ func Refs(plans []*pipeline.Plan) []string {
 		for _, it := range pl.Items {
 			if a, _ := it.Final(); a == pipeline.Deleted || a == pipeline.WouldDelete {
 				out = append(out, it.Ref())
-			}
-		}
-	}
-	return out
-}
-
-// Diffs are the objects the plans would delete, as planned: each the whole live object going away.
-func Diffs(plans []*pipeline.Plan) []diff.Pair {
-	var out []diff.Pair
-	for _, pl := range plans {
-		if pl.Err != nil || pl.SkipReason != "" {
-			continue
-		}
-		for _, it := range pl.Items {
-			if it.Action == pipeline.WouldDelete {
-				out = append(out, diff.Pair{Cluster: it.Cluster.Name, Name: diff.KubectlName(it.Resource.APIVersion(), it.Resource.Kind, it.Namespace, it.Name), Live: it.Live})
 			}
 		}
 	}

@@ -124,7 +124,7 @@ func TestDryRunsDeleteNothing(t *testing.T) {
 			if s := d.Summarize(plans); s.Deleted != 6 || s.DryRun != tc.strategy.String() {
 				t.Errorf("summary %+v", s)
 			}
-			if n := len(deletion.Diffs(plans)); n != 6 {
+			if n := len(pipeline.Diffs(plans)); n != 6 {
 				t.Errorf("%d diffs, want one per object that would be deleted", n)
 			}
 		})

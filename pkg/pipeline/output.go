@@ -42,9 +42,10 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 	return objects, refs
 }
 
-// Diffs are the diffs of the plans as planned: every object that would be written, and every
-// object that differs from what create would write. Existing namespaces are never touched, so they
-// never show.
+// Diffs are the diffs of the plans as planned: every object that would be written, every object
+// that differs from what create would write, and every object delete would delete (the whole live
+// object going away: delete's items have no Desired). Existing namespaces are never touched, so
+// they never show.
 func Diffs(plans []*Plan) []diff.Pair {
 	var out []diff.Pair
 	for _, pl := range plans {
@@ -53,7 +54,7 @@ func Diffs(plans []*Plan) []diff.Pair {
 		}
 		for _, it := range pl.Items {
 			switch it.Action {
-			case WouldAnnotate, WouldCreate, WouldUpdate, Differs:
+			case WouldAnnotate, WouldCreate, WouldUpdate, Differs, WouldDelete:
 				out = append(out, diff.Pair{Cluster: it.Cluster.Name, Name: diff.KubectlName(it.Resource.APIVersion(), it.Resource.Kind, it.Namespace, it.Name),
 					Desired: it.Desired, Live: it.Live})
 			}
