@@ -49,10 +49,7 @@ func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {
 			continue
 		}
 		switch out := applier.Apply(ctx, pl.ClientFor(d.Supervisor, it.Cluster), it); out.Result {
-		case write.Changed:
-			it.ResultMessage = fmt.Sprintf("cluster %s: %s: replaced or changed since it was planned; not deleted (run again to plan it as it is now)", it.Cluster, it.Ref())
-			failed = it
-		case write.Failed:
+		case write.Changed, write.Failed:
 			failed = it
 		}
 	}

@@ -64,7 +64,12 @@ func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ..
 	case write.Gone:
 		it.settle(NotFound, "deleted meanwhile by someone else")
 	case write.Changed:
-		it.settle(Failed, fmt.Sprintf("cluster %s: %s: changed since it was read; nothing written (run again to see it as it is now)", it.Cluster, it.Ref()))
+		why := "changed since it was read; nothing written (run again to see it as it is now)"
+		if it.Write == DeleteObject {
+			// The preconditions are the uid and resourceVersion the plan read.
+			why = "replaced or changed since it was planned; not deleted (run again to plan it as it is now)"
+		}
+		it.settle(Failed, fmt.Sprintf("cluster %s: %s: %s", it.Cluster, it.Ref(), why))
 	case write.Failed:
 		err := out.Err
 		if it.Resource == cluster.Machines && it.Write == CreateObject && apierrors.IsNotFound(err) {
