@@ -93,7 +93,9 @@ func (r *remoteNamespace) owner(machine, vmName string) string {
 func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Objects, live *remoteNamespace, pending error) error {
 	c := pl.Target.Cluster
 	owner := live.owner(pl.Machine.Name, render.VMName(p.Options.Render.Naming, pl.Machine.Name))
-	if pl.Target.Record() && len(pl.Items) > 0 && pl.Items[0].Write == CreateObject {
+	// The only item planned so far, if any, is the Machine of a file (loadLiveMachine).
+	createsMachine := len(pl.Items) > 0 && pl.Items[0].Resource == cluster.Machines && pl.Items[0].Write == CreateObject
+	if pl.Target.Record() && createsMachine {
 		// The Machine is created from a file: it is created with the annotation.
 		setAnnotation(pl.Items[0].Desired, vitistack.AnnotationKubevirtConfig, pl.Target.Config)
 		pl.Items[0].Message = fmt.Sprintf("with %s=%s (chosen by %s)", vitistack.AnnotationKubevirtConfig, pl.Target.Config, pl.Target.By)
@@ -105,7 +107,7 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 		}
 		pl.Items = append(pl.Items, it)
 	}
-	if pl.Target.Record() && !(len(pl.Items) > 0 && pl.Items[0].Resource == cluster.Machines && pl.Items[0].Write == CreateObject) {
+	if pl.Target.Record() && !createsMachine {
 		pl.Items = append(pl.Items, AnnotationItem(p.Supervisor.ID, pl.Machine, pl.Target))
 	}
 	vmName := render.VMName(p.Options.Render.Naming, pl.Machine.Name)
