@@ -18,10 +18,10 @@ import (
 // while their VM may still be there, and the Machine goes last. The other Machines go on.
 //
 // Machines of one cluster and namespace are applied in input order, one after the other; different
-// namespaces are applied Workers at a time.
+// namespaces are applied pipeline.Workers at a time.
 func (d *Deleter) Apply(ctx context.Context, plans []*pipeline.Plan) {
 	gs := pipeline.Groups(plans)
-	batch.Each(len(gs), Workers, func(i int) {
+	batch.Each(len(gs), pipeline.Workers, func(i int) {
 		for _, pl := range gs[i] {
 			d.apply(ctx, pl)
 		}

@@ -65,9 +65,6 @@ type nsKey struct {
 	namespace string
 }
 
-// Workers bounds how many Machines are planned, and how many namespaces are applied, at once.
-const Workers = pipeline.Workers
-
 // Plan reads what each Machine's deletion needs and decides every delete, without writing anything
 // (the chosen KubevirtConfig is not recorded either). Plans come back in input order.
 func (d *Deleter) Plan(ctx context.Context, inputs []pipeline.Input) []*pipeline.Plan {
@@ -75,7 +72,7 @@ func (d *Deleter) Plan(ctx context.Context, inputs []pipeline.Input) []*pipeline
 	for i, in := range inputs {
 		plans[i] = &pipeline.Plan{Input: in}
 	}
-	batch.Each(len(plans), Workers, func(i int) { plans[i].Err = d.plan(ctx, plans[i]) })
+	batch.Each(len(plans), pipeline.Workers, func(i int) { plans[i].Err = d.plan(ctx, plans[i]) })
 	d.settleShared(plans)
 	return plans
 }

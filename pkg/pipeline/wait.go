@@ -154,7 +154,7 @@ func drain(ctx context.Context, w watch.Interface, seen func(string)) (bool, err
 			case status == Running:
 				return true, nil
 			case slices.Contains(TerminalStatuses, status):
-				return false, fmt.Errorf("%w", errTerminal)
+				return false, errTerminal
 			}
 		}
 	}
