@@ -51,11 +51,12 @@ func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time
 // that a deletion is seen whether it happened before the watch started (the read) or after (the
 // watch). seen is told every status change; the last one is returned.
 func waitGone(ctx context.Context, c *cluster.Client, it *pipeline.Item, seen func(string)) (string, error) {
-	uid := (&unstructured.Unstructured{Object: it.Live}).GetUID()
-	if c != nil {
-		// Waiting lasts as long as --timeout says, not the cluster's deadline (cluster.Client.Bound).
-		c = c.Unbounded()
+	if c == nil {
+		return "", fmt.Errorf("no client for cluster %s", it.Cluster)
 	}
+	// Waiting lasts as long as --timeout says, not the cluster's deadline (cluster.Client.Bound).
+	c = c.Unbounded()
+	uid := (&unstructured.Unstructured{Object: it.Live}).GetUID()
 	last := ""
 	report := func(s string) {
 		if s != last {
@@ -63,37 +64,19 @@ func waitGone(ctx context.Context, c *cluster.Client, it *pipeline.Item, seen fu
 		}
 		last = s
 	}
-	for {
-		if c == nil {
-			return last, fmt.Errorf("no client for cluster %s", it.Cluster)
-		}
-		w, err := c.Watch(ctx, it.Resource, it.Namespace, it.Name)
-		if err != nil {
-			return last, orContext(ctx, err)
-		}
+	err := pipeline.Rewatch(ctx, c, it, func(w watch.Interface) (bool, error) {
 		u, err := c.GetUnstructured(ctx, it.Resource, it.Namespace, it.Name)
 		switch {
 		case apierrors.IsNotFound(err) || (err == nil && replaced(u, uid)):
-			w.Stop()
 			report(Gone)
-			return last, nil
+			return true, nil
 		case err != nil:
-			w.Stop()
-			return last, orContext(ctx, err)
+			return false, pipeline.OrContext(ctx, err)
 		}
 		report(status(u))
-		done, err := drain(ctx, w, it.Name, uid, report)
-		w.Stop()
-		if done || err != nil {
-			return last, err
-		}
-		// The server closed the watch; start another one.
-		select {
-		case <-ctx.Done():
-			return last, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return drain(ctx, w, it.Name, uid, report)
+	})
+	return last, err
 }
 
 // drain reads a watch until the object is gone (true), the context ends (an error), or the server
@@ -134,11 +117,4 @@ func status(u *unstructured.Unstructured) string {
 		return "terminating (finalizers: " + strings.Join(f, ", ") + ")"
 	}
 	return "terminating"
-}
-
-func orContext(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
 }

@@ -106,31 +106,49 @@ func (p *Pipeline) Wait(ctx context.Context, plans []*Plan, timeout time.Duratio
 func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, status string)) (string, error) {
 	c, it := pl.Target.Cluster, pl.VM
 	last := ""
-	for {
-		w, err := c.Watch(ctx, it.Resource, it.Namespace, it.Name)
-		if err != nil {
-			if ctx.Err() != nil {
-				return last, ctx.Err()
-			}
-			return last, err
-		}
-		done, err := drain(ctx, w, func(s string) {
+	err := Rewatch(ctx, c, it, func(w watch.Interface) (bool, error) {
+		return drain(ctx, w, func(s string) {
 			if s != last && progress != nil {
 				progress(it.Ref(), s)
 			}
 			last = s
 		})
+	})
+	return last, err
+}
+
+// Rewatch watches the item's object on c in rounds until one is done or fails. Each round starts a
+// watch and hands it to round, which reads it until the object got where it should (true), something
+// failed (an error), or the server closed the watch (false, nil): then, after a short pause, the
+// next round starts. A watch that cannot start fails with OrContext. create --wait and delete --wait
+// share it.
+func Rewatch(ctx context.Context, c *cluster.Client, it *Item, round func(watch.Interface) (bool, error)) error {
+	for {
+		w, err := c.Watch(ctx, it.Resource, it.Namespace, it.Name)
+		if err != nil {
+			return OrContext(ctx, err)
+		}
+		done, err := round(w)
 		w.Stop()
 		if done || err != nil {
-			return last, err
+			return err
 		}
 		// The server closed the watch; start another one.
 		select {
 		case <-ctx.Done():
-			return last, ctx.Err()
+			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// OrContext is the context's error once it has ended, else err: a request cut short by the
+// deadline or the interrupt fails with that, not with how the request saw it.
+func OrContext(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }
 
 // drain reads a watch until the VM runs (true), reaches a terminal status or the context ends (an
