@@ -185,12 +185,21 @@ func (p *Pipeline) headSize(ctx context.Context, url string) (int64, error) {
 	return resp.ContentLength, nil
 }
 
-// newMAC generates a MAC as the operator does: the prefix (default 02:12: locally administered,
-// unicast, MAC_SET 12), then random octets.
+// defaultMACPrefix is render.MACPrefix as octets.
+var defaultMACPrefix = func() []byte {
+	b, err := render.ParseMACPrefix(render.MACPrefix)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// newMAC generates a MAC as the operator does: the prefix (default render.MACPrefix: locally
+// administered, unicast, MAC_SET 12), then random octets.
 func (p *Pipeline) newMAC() (string, error) {
 	prefix := p.Options.MACPrefix
 	if len(prefix) == 0 {
-		prefix = []byte{0x02, 0x12}
+		prefix = defaultMACPrefix
 	}
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {

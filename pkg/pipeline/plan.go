@@ -45,7 +45,7 @@ type Options struct {
 	Force bool
 	// ISOSize is --iso-size: the ISO volume's size without asking the image's server; nil asks.
 	ISOSize *resource.Quantity
-	// MACPrefix is --mac-prefix, the first octets of generated MACs; nil means 02:12.
+	// MACPrefix is --mac-prefix, the first octets of generated MACs; nil means render.MACPrefix.
 	MACPrefix []byte
 }
 
