@@ -69,16 +69,14 @@ func planNetwork(in Input, opts Options) (networkPlan, error) {
 	m := in.Machine
 	nn := in.Network.Namespace
 	p := networkPlan{name: podNetworkName}
-	static := isStatic(nn)
 	if nn != nil {
-		vlan := nn.Status.VlanID
-		if vlan < 0 || vlan > 4094 {
+		if vlan := nn.Status.VlanID; vlan < 0 || vlan > 4094 {
 			return p, fmt.Errorf("NetworkNamespace %q: status.vlanId %d is not a VLAN id (0-4094); fix the NetworkNamespace", nn.Name, vlan)
 		}
-		if vlan > 0 || static {
-			p.name = nadName(vlan)
-			p.nad = newNAD(p.name, m.Namespace, vlan, opts)
-		}
+	}
+	if NeedsMultus(nn) {
+		p.name = nadName(nn.Status.VlanID)
+		p.nad = newNAD(p.name, m.Namespace, nn.Status.VlanID, opts)
 	}
 	if !NeedsMAC(nn, opts.Naming) {
 		return p, nil
@@ -92,7 +90,7 @@ func planNetwork(in Input, opts Options) (networkPlan, error) {
 		return p, err
 	}
 	p.config = cfg
-	if static {
+	if isStatic(nn) {
 		if p.netData, err = staticNetworkData(nn, in.Network.Config, m.Name, p.name, p.mac); err != nil {
 			return p, err
 		}
@@ -105,6 +103,13 @@ func planNetwork(in Input, opts Options) (networkPlan, error) {
 // IP to the MAC).
 func NeedsMAC(nn *vitistackv1alpha1.NetworkNamespace, n Naming) bool {
 	return n == NamingOperator || isStatic(nn)
+}
+
+// NeedsMultus reports whether a Machine on the NetworkNamespace (nil for none) gets a Multus bridge
+// network rather than the pod network, as the operator decides: a VLAN id in its status, or static
+// IP allocation.
+func NeedsMultus(nn *vitistackv1alpha1.NetworkNamespace) bool {
+	return nn != nil && (nn.Status.VlanID > 0 || isStatic(nn))
 }
 
 // isStatic reports whether the NetworkNamespace (nil for none) allocates static IPs.
