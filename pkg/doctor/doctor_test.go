@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 
@@ -194,7 +196,10 @@ func TestMultusIsRequiredWhenAMachineNeedsIt(t *testing.T) {
 	want(t, row(t, r, "crd network-attachment-definitions.k8s.cni.cncf.io", "kv-a"), Fail, "Machines static/m, vlan/m need a NetworkAttachmentDefinition")
 	want(t, row(t, r, "crd network-attachment-definitions.k8s.cni.cncf.io", "kv-b"), Warn)
 
-	s := &survey{networks: map[string][]network{"x": {{name: "a", multus: true}, {name: "b"}}}}
+	s := &survey{networks: map[string][]vitistackv1alpha1.NetworkNamespace{"x": {
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: "a"}, Status: vitistackv1alpha1.NetworkNamespaceStatus{VlanID: 100}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: "b"}},
+	}}}
 	for _, tc := range []struct {
 		m    machine
 		uses bool

@@ -2,15 +2,18 @@ package doctor
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/access"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
@@ -27,7 +30,7 @@ type survey struct {
 	machinesErr error
 
 	// networks are the NetworkNamespaces by namespace; nil when they could not be listed.
-	networks    map[string][]network
+	networks    map[string][]vitistackv1alpha1.NetworkNamespace
 	networksErr error
 
 	// remotes are the remote clusters to check.
@@ -46,13 +49,6 @@ type machine struct {
 }
 
 func (m machine) key() string { return m.namespace + "/" + m.name }
-
-// network is a NetworkNamespace: whether a Machine on it gets a Multus network (a VLAN id in its
-// status, or static IP allocation), as the kubevirt-operator decides.
-type network struct {
-	name   string
-	multus bool
-}
 
 // remoteTarget is one remote cluster to check: a KubevirtConfig, or the --remote-kubeconfig cluster.
 type remoteTarget struct {
@@ -98,13 +94,16 @@ func (d *Doctor) listMachines(ctx context.Context) ([]machine, error) {
 	return out, err
 }
 
-// listNetworks lists the NetworkNamespaces once. Without the CRD there are none.
-func (d *Doctor) listNetworks(ctx context.Context) (map[string][]network, error) {
-	out := map[string][]network{}
+// listNetworks lists the NetworkNamespaces once, decoded as the pipeline decodes them. Without the
+// CRD there are none.
+func (d *Doctor) listNetworks(ctx context.Context) (map[string][]vitistackv1alpha1.NetworkNamespace, error) {
+	out := map[string][]vitistackv1alpha1.NetworkNamespace{}
 	err := d.Supervisor.List(ctx, cluster.NetworkNamespaces, d.Options.Namespace, "", func(u *unstructured.Unstructured) error {
-		vlan := number(u.Object, "status", "vlanId")
-		alloc, _, _ := unstructured.NestedString(u.Object, "spec", "ipAllocation", "type")
-		out[u.GetNamespace()] = append(out[u.GetNamespace()], network{name: u.GetName(), multus: vlan > 0 || alloc == "static"})
+		var nn vitistackv1alpha1.NetworkNamespace
+		if err := cluster.FromUnstructured(u, &nn); err != nil {
+			return fmt.Errorf("decode NetworkNamespace %q: %w", u.GetNamespace()+"/"+u.GetName(), err)
+		}
+		out[nn.Namespace] = append(out[nn.Namespace], nn)
 		return nil
 	})
 	if apierrors.IsNotFound(err) {
@@ -112,9 +111,6 @@ func (d *Doctor) listNetworks(ctx context.Context) (map[string][]network, error)
 	}
 	if err != nil {
 		return nil, err
-	}
-	for ns := range out {
-		sort.Slice(out[ns], func(i, j int) bool { return out[ns][i].name < out[ns][j].name })
 	}
 	return out, nil
 }
@@ -139,21 +135,14 @@ func (s *survey) usesNetworks(m machine) bool {
 	return m.networkNamespace != "" || len(s.networks[m.namespace]) > 0
 }
 
-// needsMultus: the Machine's NetworkNamespace (by name; else the one named like the Machine; else
-// the first of its namespace) gives it a Multus network, so its cluster needs
-// NetworkAttachmentDefinitions.
+// needsMultus: the Machine's NetworkNamespace, found as render finds it, gives it a Multus network,
+// so its cluster needs NetworkAttachmentDefinitions. A NetworkNamespace it names that is missing
+// gives none (render refuses the Machine).
 func (s *survey) needsMultus(m machine) bool {
-	nets := s.networks[m.namespace]
-	want := m.networkNamespace
-	if want == "" {
-		want = m.name
-	}
-	for _, n := range nets {
-		if n.name == want {
-			return n.multus
-		}
-	}
-	return m.networkNamespace == "" && len(nets) > 0 && nets[0].multus
+	vm := &vitistackv1alpha1.Machine{ObjectMeta: metav1.ObjectMeta{Namespace: m.namespace, Name: m.name}}
+	vm.Spec.Network.NetworkNamespaceName = m.networkNamespace
+	nn, err := render.FindNetworkNamespace(vm, s.networks[m.namespace])
+	return err == nil && render.NeedsMultus(nn)
 }
 
 // machinesOn are the Machines whose objects may go to a remote cluster: those annotated with its
@@ -200,16 +189,4 @@ func namespaces(ms []machine, o Options) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// number reads a whole number that JSON may have decoded as an int64 or a float64; 0 when absent.
-func number(obj map[string]any, fields ...string) int64 {
-	v, _, _ := unstructured.NestedFieldNoCopy(obj, fields...)
-	switch n := v.(type) {
-	case int64:
-		return n
-	case float64:
-		return int64(n)
-	}
-	return 0
 }

@@ -1,14 +1,11 @@
 package manifest
 
 import (
-	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -16,20 +13,8 @@ import (
 // apiVersion, or a v1 List with such an item), and otherwise names the kinds it holds, for the note
 // of a skipped file. A document that is not YAML at all is an error: it might be a broken Machine.
 func holdsMachine(data []byte) (bool, string, error) {
-	yr := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var kinds []string
-	for doc := 1; ; doc++ {
-		raw, err := yr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return false, "", fmt.Errorf("document %d: %w", doc, err)
-		}
-		if len(bytes.TrimSpace(stripComments(raw))) == 0 {
-			doc--
-			continue
-		}
+	err := eachDocument(data, func(doc int, raw []byte) error {
 		var head struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
@@ -38,14 +23,14 @@ func holdsMachine(data []byte) (bool, string, error) {
 			} `json:"items"`
 		}
 		if err := yaml.Unmarshal(raw, &head); err != nil {
-			return false, "", fmt.Errorf("document %d: cannot tell whether it is a Machine: %w", doc, err)
+			return fmt.Errorf("document %d: cannot tell whether it is a Machine: %w", doc, err)
 		}
 		if head.Kind == "Machine" {
-			return true, "", nil
+			return errIsMachine
 		}
 		for _, it := range head.Items {
 			if it.Kind == "Machine" {
-				return true, "", nil
+				return errIsMachine
 			}
 		}
 		kind := head.Kind
@@ -58,9 +43,19 @@ func holdsMachine(data []byte) (bool, string, error) {
 		if !slices.Contains(kinds, kind) {
 			kinds = append(kinds, kind)
 		}
+		return nil
+	})
+	if err == errIsMachine {
+		return true, "", nil
+	}
+	if err != nil {
+		return false, "", err
 	}
 	if len(kinds) == 0 {
 		return false, "empty", nil
 	}
 	return false, strings.Join(kinds, ", "), nil
 }
+
+// errIsMachine ends holdsMachine's walk at the first Machine.
+var errIsMachine = errors.New("a Machine")

@@ -38,30 +38,50 @@ type Machine struct {
 // Decode decodes the documents of one file. name is used in messages.
 func Decode(name string, data []byte) ([]Machine, error) {
 	name = displayName(name)
-	yr := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var out []Machine
-	for doc := 1; ; doc++ {
-		raw, err := yr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s document %d: %w", name, doc, err)
-		}
-		if len(bytes.TrimSpace(stripComments(raw))) == 0 {
-			doc--
-			continue
-		}
+	var decodeErr error // names the file and the document already
+	err := eachDocument(data, func(doc int, raw []byte) error {
 		ms, err := decodeDoc(raw, fmt.Sprintf("%s document %d", name, doc))
 		if err != nil {
-			return nil, err
+			decodeErr = err
+			return err
 		}
 		out = append(out, ms...)
+		return nil
+	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", name, err) // "document N: ..." from the YAML reader
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no Machines in it", name)
 	}
 	return out, nil
+}
+
+// eachDocument calls fn with each document of data that is not empty (only comments, blank lines and
+// "---" count as empty), numbered from 1 without counting the empty ones. It stops at fn's first
+// error and returns it as is; a document the YAML reader cannot split off is an error "document N: ...".
+func eachDocument(data []byte, fn func(doc int, raw []byte) error) error {
+	yr := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for doc := 1; ; doc++ {
+		raw, err := yr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("document %d: %w", doc, err)
+		}
+		if len(bytes.TrimSpace(stripComments(raw))) == 0 {
+			doc--
+			continue
+		}
+		if err := fn(doc, raw); err != nil {
+			return err
+		}
+	}
 }
 
 func decodeDoc(raw []byte, origin string) ([]Machine, error) {

@@ -49,26 +49,26 @@ func CloudInitRefs(m *vitistackv1alpha1.Machine) []CloudInitRef {
 	return out
 }
 
-// source is where one of user data or network data comes from.
+// source is where one of user data or network data comes from: at most one of inline, base64 and
+// ref is set, none when the Machine gives no such data.
 type source struct {
 	inline string
 	base64 string
 	field  string // of base64
 	ref    *CloudInitRef
-	set    bool
 }
 
 func dataSources(ci *vitistackv1alpha1.CloudInitConfig) [2]source {
 	pick := func(inline, b64 string, secret *vitistackv1alpha1.CloudInitSecretRef, cm *vitistackv1alpha1.CloudInitConfigMapRef, what, defKey string) source {
 		switch {
 		case inline != "":
-			return source{inline: inline, set: true}
+			return source{inline: inline}
 		case b64 != "":
-			return source{base64: b64, field: "spec.cloudInit." + what + "Base64", set: true}
+			return source{base64: b64, field: "spec.cloudInit." + what + "Base64"}
 		case secret != nil:
-			return source{ref: &CloudInitRef{Kind: "Secret", Name: secret.Name, Key: orDefault(secret.Key, defKey), Field: "spec.cloudInit." + what + "SecretRef"}, set: true}
+			return source{ref: &CloudInitRef{Kind: "Secret", Name: secret.Name, Key: orDefault(secret.Key, defKey), Field: "spec.cloudInit." + what + "SecretRef"}}
 		case cm != nil:
-			return source{ref: &CloudInitRef{Kind: "ConfigMap", Name: cm.Name, Key: orDefault(cm.Key, defKey), Field: "spec.cloudInit." + what + "ConfigMapRef"}, set: true}
+			return source{ref: &CloudInitRef{Kind: "ConfigMap", Name: cm.Name, Key: orDefault(cm.Key, defKey), Field: "spec.cloudInit." + what + "ConfigMapRef"}}
 		}
 		return source{}
 	}
@@ -107,8 +107,6 @@ func ResolveCloudInit(m *vitistackv1alpha1.Machine, values map[CloudInitRef][]by
 	for i, s := range srcs {
 		var data []byte
 		switch {
-		case !s.set:
-			continue
 		case s.inline != "":
 			data = []byte(s.inline)
 		case s.base64 != "":
@@ -117,12 +115,14 @@ func ResolveCloudInit(m *vitistackv1alpha1.Machine, values map[CloudInitRef][]by
 				return nil, fmt.Errorf("%s: not base64: %v", s.field, err)
 			}
 			data = b
-		default:
+		case s.ref != nil:
 			v, ok := values[*s.ref]
 			if !ok {
 				return nil, fmt.Errorf("%s: %s %q has no key %q (add the key, or name another with %s.key)", s.ref.Field, s.ref.Kind, m.Namespace+"/"+s.ref.Name, s.ref.Key, s.ref.Field)
 			}
 			data = v
+		default:
+			continue
 		}
 		if i == 0 {
 			out.UserData = data

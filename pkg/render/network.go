@@ -37,7 +37,6 @@ const (
 	MACPersisted MACSource = "persisted" // the NetworkConfiguration's
 	MACFromVM    MACSource = "live VM"   // the live VM's, not persisted yet
 	MACGenerated MACSource = "generated" // new in this run
-	podNetwork             = podNetworkName
 )
 
 // ErrStaticIPPending means the Machine's static IP is not allocated yet: the NetworkConfiguration
@@ -54,12 +53,9 @@ const CNIVersion = "1.0.0"
 // Interface names and the NetworkAttachmentDefinition the VM uses.
 type networkPlan struct {
 	name      string // the KubeVirt network and interface name: "default" or "vlan<id>"
-	multus    bool
-	vlan      int
-	static    bool
 	mac       string
 	macSource MACSource
-	nad       *unstructured.Unstructured
+	nad       *unstructured.Unstructured              // set exactly when the VM is on a Multus network
 	config    *vitistackv1alpha1.NetworkConfiguration // to create or update; nil when unchanged or unused
 	netData   string                                  // network data synthesised from a static IP
 }
@@ -72,20 +68,15 @@ type networkPlan struct {
 func planNetwork(in Input, opts Options) (networkPlan, error) {
 	m := in.Machine
 	nn := in.Network.Namespace
-	p := networkPlan{name: podNetwork}
+	p := networkPlan{name: podNetworkName}
 	if nn != nil {
-		p.vlan = nn.Status.VlanID
-		p.static = nn.Spec.IPAllocation != nil && nn.Spec.IPAllocation.Type == vitistackv1alpha1.IPAllocationTypeStatic
-		if p.vlan < 0 {
-			return p, fmt.Errorf("NetworkNamespace %q: status.vlanId %d is not a VLAN id (0-4094); fix the NetworkNamespace", nn.Name, p.vlan)
+		if vlan := nn.Status.VlanID; vlan < 0 || vlan > 4094 {
+			return p, fmt.Errorf("NetworkNamespace %q: status.vlanId %d is not a VLAN id (0-4094); fix the NetworkNamespace", nn.Name, vlan)
 		}
-		if p.vlan > 4094 {
-			return p, fmt.Errorf("NetworkNamespace %q: status.vlanId %d is not a VLAN id (0-4094); fix the NetworkNamespace", nn.Name, p.vlan)
-		}
-		if p.vlan > 0 || p.static {
-			p.multus, p.name = true, nadName(p.vlan)
-			p.nad = newNAD(p.name, m.Namespace, p.vlan, opts)
-		}
+	}
+	if NeedsMultus(nn) {
+		p.name = nadName(nn.Status.VlanID)
+		p.nad = newNAD(p.name, m.Namespace, nn.Status.VlanID, opts)
 	}
 	if !NeedsMAC(nn, opts.Naming) {
 		return p, nil
@@ -99,7 +90,7 @@ func planNetwork(in Input, opts Options) (networkPlan, error) {
 		return p, err
 	}
 	p.config = cfg
-	if p.static {
+	if isStatic(nn) {
 		if p.netData, err = staticNetworkData(nn, in.Network.Config, m.Name, p.name, p.mac); err != nil {
 			return p, err
 		}
@@ -111,8 +102,19 @@ func planNetwork(in Input, opts Options) (networkPlan, error) {
 // operator naming (as the operator), and whenever the network is static (the allocator assigns the
 // IP to the MAC).
 func NeedsMAC(nn *vitistackv1alpha1.NetworkNamespace, n Naming) bool {
-	static := nn != nil && nn.Spec.IPAllocation != nil && nn.Spec.IPAllocation.Type == vitistackv1alpha1.IPAllocationTypeStatic
-	return n == NamingOperator || static
+	return n == NamingOperator || isStatic(nn)
+}
+
+// NeedsMultus reports whether a Machine on the NetworkNamespace (nil for none) gets a Multus bridge
+// network rather than the pod network, as the operator decides: a VLAN id in its status, or static
+// IP allocation.
+func NeedsMultus(nn *vitistackv1alpha1.NetworkNamespace) bool {
+	return nn != nil && (nn.Status.VlanID > 0 || isStatic(nn))
+}
+
+// isStatic reports whether the NetworkNamespace (nil for none) allocates static IPs.
+func isStatic(nn *vitistackv1alpha1.NetworkNamespace) bool {
+	return nn != nil && nn.Spec.IPAllocation != nil && nn.Spec.IPAllocation.Type == vitistackv1alpha1.IPAllocationTypeStatic
 }
 
 // chooseMAC takes the interface's MAC from the NetworkConfiguration, else the live VM, else the new one.
@@ -264,6 +266,9 @@ func staticNetworkData(nn *vitistackv1alpha1.NetworkNamespace, live *vitistackv1
 	return b.String(), nil
 }
 
+// multus reports whether the VM is on a Multus network (backed by the plan's NAD) rather than the pod network.
+func (p networkPlan) multus() bool { return p.nad != nil }
+
 // withNetwork adds the single virtio/bridge interface on the planned network. It boots second (PXE)
 // only when the Machine names no OS image, as the operator does.
 func withNetwork(vm *kubevirtv1.VirtualMachine, p networkPlan, pxe bool) {
@@ -279,7 +284,7 @@ func withNetwork(vm *kubevirtv1.VirtualMachine, p networkPlan, pxe bool) {
 	}
 	spec.Domain.Devices.Interfaces = []kubevirtv1.Interface{iface}
 	network := kubevirtv1.Network{Name: p.name, NetworkSource: kubevirtv1.NetworkSource{Pod: &kubevirtv1.PodNetwork{}}}
-	if p.multus {
+	if p.multus() {
 		network.NetworkSource = kubevirtv1.NetworkSource{Multus: &kubevirtv1.MultusNetwork{NetworkName: p.name}}
 	}
 	spec.Networks = []kubevirtv1.Network{network}
