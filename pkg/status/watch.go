@@ -149,7 +149,8 @@ func (w *watcher) stream(ctx context.Context, g *group, res cluster.Resource, ns
 				continue
 			}
 			rv = u.GetResourceVersion()
-			w.refresh(ctx, g, w.r.Store.apply(g.client.ID, res, ns, ev.Type, u))
+			w.r.Store.apply(g.client.ID, res, ns, ev.Type, u)
+			w.refresh(ctx, g, u.GetNamespace())
 			n++
 		}
 	}
