@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"sync"
 	"time"
@@ -234,11 +235,48 @@ func transport(err error) error {
 	return err
 }
 
-// objects are the kept objects of a resource in a namespace of a cluster, from whichever listing
-// covers it; a listing that failed gives its *ListError.
-func (s *Store) objects(id cluster.ID, r cluster.Resource, namespace string) ([]*object, error) {
+// place is what the Store keeps of a cluster's namespace, gathered once for the rows of all of its
+// Machines; err is the first of its VM, VMI and PVC listings that failed, as a *ListError.
+type place struct {
+	err error
+	// vms and vmis are by name; owned are the same VMs by owner ("" when unlabelled) and name.
+	vms, vmis map[string]*object
+	owned     map[string]map[string]*object
+	// pvcs are by owner.
+	pvcs map[string][]*object
+}
+
+// place gathers the kept VMs, VMIs and PVCs of a namespace of a cluster.
+func (s *Store) place(id cluster.ID, namespace string) *place {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	vms, err := s.objects(id, cluster.VirtualMachines, namespace)
+	var vmis, pvcs map[string]*object
+	if err == nil {
+		vmis, err = s.objects(id, cluster.VirtualMachineInstances, namespace)
+	}
+	if err == nil {
+		pvcs, err = s.objects(id, cluster.PVCs, namespace)
+	}
+	if err != nil {
+		return &place{err: err}
+	}
+	p := &place{vms: vms, vmis: vmis, owned: map[string]map[string]*object{}, pvcs: map[string][]*object{}}
+	for _, o := range vms {
+		if p.owned[o.owner()] == nil {
+			p.owned[o.owner()] = map[string]*object{}
+		}
+		p.owned[o.owner()][o.name] = o
+	}
+	for _, o := range pvcs {
+		p.pvcs[o.owner()] = append(p.pvcs[o.owner()], o)
+	}
+	return p
+}
+
+// objects are the kept objects of a resource in a namespace of a cluster by name, from whichever
+// listing covers it; a listing that failed gives its *ListError. The caller holds the lock.
+func (s *Store) objects(id cluster.ID, r cluster.Resource, namespace string) (map[string]*object, error) {
 	key := listKey{id, r.GVR.Resource, ""}
 	l, ok := s.lists[key]
 	if !ok {
@@ -250,11 +288,7 @@ func (s *Store) objects(id cluster.ID, r cluster.Resource, namespace string) ([]
 	if l.err != nil {
 		return nil, &ListError{Cluster: id, Resource: r, Namespace: key.namespace, Err: l.err}
 	}
-	out := make([]*object, 0, len(l.items[namespace]))
-	for _, o := range l.items[namespace] {
-		out = append(out, o)
-	}
-	return out, nil
+	return maps.Clone(l.items[namespace]), nil
 }
 
 func (s *Store) snapshot(l *listing, namespace string) []*object {
