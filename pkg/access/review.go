@@ -6,8 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
@@ -76,7 +76,7 @@ func (v Verdict) Optional() bool {
 // namespace of its rule's scope. Each distinct question is asked once, with one
 // SelfSubjectAccessReview, at most concurrency at a time.
 func Review(ctx context.Context, c Asker, role cluster.Role, s Scopes, concurrency int) []Verdict {
-	q := &questions{asker: c, sem: make(chan struct{}, max(concurrency, 1)), answers: map[cluster.Access]answer{}}
+	q := &questions{asker: c, concurrency: concurrency}
 	var rules []Rule
 	for _, r := range Rules() {
 		if r.Role == role {
@@ -119,50 +119,36 @@ type answer struct {
 
 // questions asks each distinct question once and keeps the answers.
 type questions struct {
-	asker   Asker
-	sem     chan struct{}
-	mu      sync.Mutex
-	answers map[cluster.Access]answer
+	asker       Asker
+	concurrency int
+	// answers never fail: an error asking is part of the answer.
+	answers batch.Memo[cluster.Access, answer]
 }
 
+// askAll asks the questions not asked yet, at most concurrency at a time.
 func (q *questions) askAll(ctx context.Context, all []cluster.Access) {
-	var wg sync.WaitGroup
-	for _, a := range all {
-		q.mu.Lock()
-		_, known := q.answers[a]
-		if !known {
-			q.answers[a] = answer{err: fmt.Errorf("not asked")}
-		}
-		q.mu.Unlock()
-		if known {
-			continue
-		}
-		wg.Add(1)
-		q.sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-q.sem }()
-			ok, _, err := q.asker.AccessReview(ctx, a)
-			q.mu.Lock()
-			q.answers[a] = answer{allowed: ok, err: err}
-			q.mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	batch.Each(len(all), q.concurrency, func(i int) {
+		_, _ = q.answers.Get(all[i], func() (answer, error) {
+			ok, _, err := q.asker.AccessReview(ctx, all[i])
+			return answer{allowed: ok, err: err}, nil
+		})
+	})
+}
+
+// answer is the answer to a question asked; the zero answer to one never asked.
+func (q *questions) answer(a cluster.Access) answer {
+	ans, _ := q.answers.Peek(a)
+	return ans
 }
 
 // denied reports whether the authorizer answered no (not whether the question failed).
 func (q *questions) denied(a cluster.Access) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	ans := q.answers[a]
+	ans := q.answer(a)
 	return ans.err == nil && !ans.allowed
 }
 
 func (q *questions) verdict(rules []Rule, cmd Command, s Scopes) Verdict {
 	v := Verdict{Command: cmd}
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	counted := map[cluster.Access]bool{}
 	for _, r := range rules {
 		if !r.For(cmd) {
@@ -173,7 +159,7 @@ func (q *questions) verdict(rules []Rule, cmd Command, s Scopes) Verdict {
 				counted[access(r, verb, "")] = true
 				v.Verbs++
 			}
-			wide := q.answers[access(r, verb, "")]
+			wide := q.answer(access(r, verb, ""))
 			switch {
 			case wide.err != nil:
 				v.fail(fmt.Errorf("ask %s %s: %w", verb, qualified(r), wide.err))
@@ -186,7 +172,7 @@ func (q *questions) verdict(rules []Rule, cmd Command, s Scopes) Verdict {
 			}
 			var denied []string
 			for _, ns := range s.of(r.Scope) {
-				a := q.answers[access(r, verb, ns)]
+				a := q.answer(access(r, verb, ns))
 				if a.err != nil {
 					v.fail(fmt.Errorf("ask %s %s in namespace %s: %w", verb, qualified(r), ns, a.err))
 				} else if !a.allowed {

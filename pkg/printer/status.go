@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/duration"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/status"
 )
 
@@ -128,13 +129,20 @@ func age(t time.Time, now func() time.Time) string {
 }
 
 // VM printable statuses by tone; any other status is Busy (on its way), except Stopped and
-// NotProvisioned, which are plain.
+// NotProvisioned, which are plain. Bad are the statuses --wait stops on, and two more.
 var (
-	goodStatuses = map[string]bool{"Running": true}
-	badStatuses  = map[string]bool{"CrashLoopBackOff": true, "ErrImagePull": true, "ImagePullBackOff": true, "ErrorUnschedulable": true,
-		"ErrorPvcNotFound": true, "ErrorDataVolumeNotFound": true, "DataVolumeError": true, "Unknown": true}
+	goodStatuses  = map[string]bool{pipeline.Running: true}
+	badStatuses   = setOf(append([]string{"ErrorDataVolumeNotFound", "Unknown"}, pipeline.TerminalStatuses...))
 	plainStatuses = map[string]bool{"Stopped": true, status.NotProvisioned: true, "": true}
 )
+
+func setOf(values []string) map[string]bool {
+	out := make(map[string]bool, len(values))
+	for _, v := range values {
+		out[v] = true
+	}
+	return out
+}
 
 func statusTone(r status.Row) Tone {
 	s := r.Status()

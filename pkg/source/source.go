@@ -130,16 +130,26 @@ func fromFiles(ctx context.Context, req Request, sel labels.Selector) ([]pipelin
 	return inputs, nil
 }
 
+// LastApplied is kubectl's copy of the applied manifest: dropped from listed Machines (it doubles
+// their size and nothing that lists them reads it).
+const LastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
 // List lists the Machines of a namespace ("" means all namespaces) with one paged list, keeping
-// only their metadata and provider: what resolution and grouping need, and little memory for
-// thousands of Machines.
+// only their name, namespace, labels, annotations (all but LastApplied), creation time, provider and
+// status.phase: what resolution, grouping and status's rows need, and little memory for thousands
+// of Machines.
 func List(ctx context.Context, sup *cluster.Client, namespace, selector string) ([]*vitistackv1alpha1.Machine, error) {
 	var out []*vitistackv1alpha1.Machine
 	err := sup.List(ctx, cluster.Machines, namespace, selector, func(u *unstructured.Unstructured) error {
+		annotations := u.GetAnnotations()
+		delete(annotations, LastApplied)
 		provider, _, _ := unstructured.NestedString(u.Object, "spec", "provider")
+		phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
 		out = append(out, &vitistackv1alpha1.Machine{
-			ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace(), Annotations: u.GetAnnotations(), Labels: u.GetLabels()},
-			Spec:       vitistackv1alpha1.MachineSpec{Provider: vitistackv1alpha1.MachineProviderType(provider)},
+			ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace(), Annotations: annotations, Labels: u.GetLabels(),
+				CreationTimestamp: u.GetCreationTimestamp()},
+			Spec:   vitistackv1alpha1.MachineSpec{Provider: vitistackv1alpha1.MachineProviderType(provider)},
+			Status: vitistackv1alpha1.MachineStatus{Phase: phase},
 		})
 		return nil
 	})

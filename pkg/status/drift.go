@@ -12,16 +12,19 @@ import (
 // drift compares a row's live VM with the VM create would render now for the Machine, as diff
 // does: only the fields create sets count. The Machine is rendered under the naming scheme its
 // VM's name follows. MachineClasses, storage facts and the supervisor's NetworkNamespaces (and
-// NetworkConfigurations, for a MAC) are read once per run (the pipeline's memo).
-func (r *Reader) drift(ctx context.Context, e *entry, row *Row) {
+// NetworkConfigurations, for a MAC) are read once per run (the pipeline's memo). p is the row's place.
+func (r *Reader) drift(ctx context.Context, e *entry, p *place, row *Row) {
 	if row.VM == nil {
 		row.Drift = DriftNone
 		return
 	}
-	live := r.liveVM(e, row.VM.Name)
-	p := r.pipelineFor(e, row.VM.Name)
+	var live map[string]any
+	if vm := p.vms[row.VM.Name]; vm != nil {
+		live = vm.full
+	}
+	pl := r.pipelineFor(e, row.VM.Name)
 	// The live VM's MAC is kept when none is persisted, as create keeps it.
-	objs, err := p.RenderFor(ctx, e.machine, e.target, live)
+	objs, err := pl.RenderFor(ctx, e.machine, e.target, live)
 	var desired map[string]any
 	if err == nil {
 		desired, err = cluster.Content(objs.VM)
@@ -36,20 +39,6 @@ func (r *Reader) drift(ctx context.Context, e *entry, row *Row) {
 	default:
 		row.Drift = DriftYes
 	}
-}
-
-// liveVM is the whole live VirtualMachine of a row, kept by the Store for drift.
-func (r *Reader) liveVM(e *entry, name string) map[string]any {
-	vms, err := r.Store.objects(e.target.Cluster.ID, cluster.VirtualMachines, e.machine.Namespace)
-	if err != nil {
-		return nil
-	}
-	for _, o := range vms {
-		if o.name == name {
-			return o.full
-		}
-	}
-	return nil
 }
 
 // pipelineFor is the pipeline whose naming scheme names the VM as it is named: the Reader's, or

@@ -5,16 +5,11 @@ import (
 	"fmt"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/source"
 )
-
-// lastApplied is kubectl's copy of the applied manifest: dropped from listed Machines (it doubles
-// their size and status never reads it).
-const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // Query says which Machines status shows: Names in Namespace, else every Machine of Namespace (""
 // for all namespaces) that Selector matches.
@@ -23,7 +18,7 @@ type Query struct {
 	Namespace string
 	Selector  string
 	// Full keeps each listed Machine's spec, which drift renders; without it a list keeps what
-	// resolution and the rows need (metadata, spec.provider, status.phase).
+	// resolution and the rows need (source.List).
 	Full bool
 }
 
@@ -42,8 +37,12 @@ func Machines(ctx context.Context, sup *cluster.Client, q Query) (machines []*vi
 		}
 		return machines, missing, nil
 	}
+	if !q.Full {
+		machines, err = source.List(ctx, sup, q.Namespace, q.Selector)
+		return machines, nil, err
+	}
 	err = sup.List(ctx, cluster.Machines, q.Namespace, q.Selector, func(u *unstructured.Unstructured) error {
-		m, err := decode(u, q.Full)
+		m, err := decode(u)
 		if err != nil {
 			return err
 		}
@@ -56,20 +55,12 @@ func Machines(ctx context.Context, sup *cluster.Client, q Query) (machines []*vi
 	return machines, nil, nil
 }
 
-// decode keeps what status needs of a listed Machine.
-func decode(u *unstructured.Unstructured, full bool) (*vitistackv1alpha1.Machine, error) {
+// decode keeps what drift needs of a listed Machine: all of it but its managed fields, kubectl's
+// last-applied copy and its status other than the phase.
+func decode(u *unstructured.Unstructured) (*vitistackv1alpha1.Machine, error) {
 	annotations := u.GetAnnotations()
-	delete(annotations, lastApplied)
+	delete(annotations, source.LastApplied)
 	phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
-	if !full {
-		provider, _, _ := unstructured.NestedString(u.Object, "spec", "provider")
-		return &vitistackv1alpha1.Machine{
-			ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace(), Annotations: annotations,
-				Labels: u.GetLabels(), CreationTimestamp: u.GetCreationTimestamp(), Finalizers: u.GetFinalizers()},
-			Spec:   vitistackv1alpha1.MachineSpec{Provider: vitistackv1alpha1.MachineProviderType(provider)},
-			Status: vitistackv1alpha1.MachineStatus{Phase: phase},
-		}, nil
-	}
 	u.SetManagedFields(nil)
 	u.SetAnnotations(annotations)
 	unstructured.RemoveNestedField(u.Object, "status")

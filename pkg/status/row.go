@@ -142,20 +142,12 @@ func nodeOf(r Row) string {
 // findVM picks the Machine's VM among its namespace's VMs: the one labelled with the Machine
 // (either source-machine key; when several are, the one named as either naming scheme names it,
 // else the first by name), else an unlabelled one named as either scheme names it.
-func findVM(m *vitistackv1alpha1.Machine, vms []*object) *object {
+func findVM(m *vitistackv1alpha1.Machine, p *place) *object {
 	names := []string{render.VMName(render.NamingSeed, m.Name), render.VMName(render.NamingOperator, m.Name)}
-	owned, unowned := map[string]*object{}, map[string]*object{}
-	for _, o := range vms {
-		switch o.owner() {
-		case m.Name:
-			owned[o.name] = o
-		case "":
-			unowned[o.name] = o
-		}
-	}
+	owned := p.owned[m.Name]
 	pool := owned
 	if len(owned) == 0 {
-		pool = unowned
+		pool = p.owned[""]
 	}
 	for _, n := range names {
 		if o := pool[n]; o != nil {
@@ -173,13 +165,11 @@ func findVM(m *vitistackv1alpha1.Machine, vms []*object) *object {
 	return owned[keys[0]]
 }
 
-// ownedPVCs are the PVCs labelled with the Machine, by name.
-func ownedPVCs(m *vitistackv1alpha1.Machine, pvcs []*object) []PVC {
+// ownedPVCs are the PVCs labelled with a Machine, by name.
+func ownedPVCs(pvcs []*object) []PVC {
 	var out []PVC
 	for _, o := range pvcs {
-		if o.owner() == m.Name {
-			out = append(out, PVC{Name: o.name, Phase: o.status})
-		}
+		out = append(out, PVC{Name: o.name, Phase: o.status})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

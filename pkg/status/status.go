@@ -130,7 +130,7 @@ func (r *Reader) Read(ctx context.Context, machines []*vitistackv1alpha1.Machine
 	wg.Wait()
 	for _, e := range rep.entries {
 		if e.target.Cluster == nil {
-			rep.Rows[e.index] = r.join(e, false)
+			rep.Rows[e.index] = r.join(e, nil, false)
 		}
 	}
 	return rep
@@ -210,10 +210,11 @@ func (r *Reader) readCluster(ctx context.Context, g *group, rows []Row) {
 	wg.Wait()
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	for _, ns := range g.namespaces() {
+		p := r.Store.place(g.client.ID, ns)
 		for _, e := range g.entries[ns] {
-			rows[e.index] = r.join(e, timedOut)
+			rows[e.index] = r.join(e, p, timedOut)
 			if r.Options.Drift && rows[e.index].Error == "" {
-				r.drift(ctx, e, &rows[e.index])
+				r.drift(ctx, e, p, &rows[e.index])
 			}
 		}
 	}
@@ -228,9 +229,9 @@ func (r *Reader) scopes(g *group, res cluster.Resource) []string {
 	return g.namespaces()
 }
 
-// join builds an entry's row from the Store. timedOut says that the cluster's deadline passed
-// while it was read.
-func (r *Reader) join(e *entry, timedOut bool) Row {
+// join builds an entry's row from what the Store keeps of its namespace (p; nil for an entry
+// without a cluster). timedOut says that the cluster's deadline passed while it was read.
+func (r *Reader) join(e *entry, p *place, timedOut bool) Row {
 	m := e.machine
 	row := Row{Namespace: m.Namespace, Machine: m.Name, Cluster: e.cluster, Phase: m.Status.Phase, Created: m.CreationTimestamp.Time}
 	if e.err != "" {
@@ -240,30 +241,19 @@ func (r *Reader) join(e *entry, timedOut bool) Row {
 	if e.target.Cluster == nil {
 		return row
 	}
-	id := e.target.Cluster.ID
-	vms, err := r.Store.objects(id, cluster.VirtualMachines, m.Namespace)
-	var vmis, pvcs []*object
-	if err == nil {
-		vmis, err = r.Store.objects(id, cluster.VirtualMachineInstances, m.Namespace)
-	}
-	if err == nil {
-		pvcs, err = r.Store.objects(id, cluster.PVCs, m.Namespace)
-	}
-	if err != nil {
-		row.Error = r.describe(err, timedOut)
+	if p.err != nil {
+		row.Error = r.describe(p.err, timedOut)
 		return row
 	}
-	row.PVCs = ownedPVCs(m, pvcs)
-	vm := findVM(m, vms)
+	row.PVCs = ownedPVCs(p.pvcs[m.Name])
+	vm := findVM(m, p)
 	if vm == nil {
 		return row
 	}
 	row.VM = &VM{Name: vm.name, Status: vm.status, Ready: vm.ready}
 	row.Created = vm.created
-	for _, o := range vmis {
-		if o.name == vm.name {
-			row.VMI = &VMI{Phase: o.status, Node: o.node, IPs: o.ips}
-		}
+	if o := p.vmis[vm.name]; o != nil {
+		row.VMI = &VMI{Phase: o.status, Node: o.node, IPs: o.ips}
 	}
 	return row
 }

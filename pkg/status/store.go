@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"sync"
 	"time"
@@ -41,10 +42,9 @@ type listKey struct {
 
 // listing is one list and, during a watch, its updates.
 type listing struct {
-	resource cluster.Resource
-	done     chan struct{}
-	rv       string
-	err      error
+	done chan struct{}
+	rv   string
+	err  error
 	// items are namespace → name → object.
 	items map[string]map[string]*object
 }
@@ -108,20 +108,11 @@ func (s *Store) list(ctx context.Context, c *cluster.Client, r cluster.Resource,
 		s.mu.Unlock()
 		return s.await(ctx, l), false
 	}
-	l = &listing{resource: r, done: make(chan struct{}), items: map[string]map[string]*object{}}
+	l = &listing{done: make(chan struct{}), items: map[string]map[string]*object{}}
 	s.lists[key] = l
 	s.mu.Unlock()
 	defer close(l.done)
-	items := map[string]map[string]*object{}
-	rv, err := c.ListFrom(ctx, r, namespace, "", func(u *unstructured.Unstructured) error {
-		if each != nil {
-			if err := each(u); err != nil {
-				return err
-			}
-		}
-		s.put(items, r, u)
-		return nil
-	})
+	items, rv, err := s.read(ctx, c, r, namespace, each)
 	s.mu.Lock()
 	l.rv, l.err, l.items = rv, err, items
 	s.mu.Unlock()
@@ -135,18 +126,14 @@ func (s *Store) await(ctx context.Context, l *listing) *listing {
 	case <-l.done:
 		return l
 	case <-ctx.Done():
-		return &listing{resource: l.resource, err: ctx.Err()}
+		return &listing{err: ctx.Err()}
 	}
 }
 
 // relist reads a listing again (its resourceVersion expired, or its first read failed) and returns
 // the new resourceVersion. On failure the listing keeps what it had.
 func (s *Store) relist(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace string) (string, error) {
-	items := map[string]map[string]*object{}
-	rv, err := c.ListFrom(ctx, r, namespace, "", func(u *unstructured.Unstructured) error {
-		s.put(items, r, u)
-		return nil
-	})
+	items, rv, err := s.read(ctx, c, r, namespace, nil)
 	if err != nil {
 		return "", err
 	}
@@ -155,7 +142,7 @@ func (s *Store) relist(ctx context.Context, c *cluster.Client, r cluster.Resourc
 	key := listKey{c.ID, r.GVR.Resource, namespace}
 	l, ok := s.lists[key]
 	if !ok {
-		l = &listing{resource: r, done: make(chan struct{})}
+		l = &listing{done: make(chan struct{})}
 		close(l.done)
 		s.lists[key] = l
 	}
@@ -163,22 +150,36 @@ func (s *Store) relist(ctx context.Context, c *cluster.Client, r cluster.Resourc
 	return rv, nil
 }
 
-// apply records one watch event in the listing of (cluster, resource, namespace) and returns the
-// namespace of the object.
-func (s *Store) apply(id cluster.ID, r cluster.Resource, namespace string, typ watch.EventType, u *unstructured.Unstructured) string {
+// read lists a resource in a namespace and returns what is kept of its objects and the list's
+// resourceVersion; each (when not nil) sees every object first.
+func (s *Store) read(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace string, each func(*unstructured.Unstructured) error) (map[string]map[string]*object, string, error) {
+	items := map[string]map[string]*object{}
+	rv, err := c.ListFrom(ctx, r, namespace, "", func(u *unstructured.Unstructured) error {
+		if each != nil {
+			if err := each(u); err != nil {
+				return err
+			}
+		}
+		s.put(items, r, u)
+		return nil
+	})
+	return items, rv, err
+}
+
+// apply records one watch event in the listing of (cluster, resource, namespace).
+func (s *Store) apply(id cluster.ID, r cluster.Resource, namespace string, typ watch.EventType, u *unstructured.Unstructured) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.lists[listKey{id, r.GVR.Resource, namespace}]
 	if !ok {
-		return u.GetNamespace()
+		return
 	}
 	l.rv = u.GetResourceVersion()
 	if typ == watch.Deleted {
 		delete(l.items[u.GetNamespace()], u.GetName())
-		return u.GetNamespace()
+		return
 	}
 	s.putLocked(l.items, r, u)
-	return u.GetNamespace()
 }
 
 // has reports whether a resource was listed (or is being listed) on a cluster in a namespace.
@@ -234,11 +235,48 @@ func transport(err error) error {
 	return err
 }
 
-// objects are the kept objects of a resource in a namespace of a cluster, from whichever listing
-// covers it; a listing that failed gives its *ListError.
-func (s *Store) objects(id cluster.ID, r cluster.Resource, namespace string) ([]*object, error) {
+// place is what the Store keeps of a cluster's namespace, gathered once for the rows of all of its
+// Machines; err is the first of its VM, VMI and PVC listings that failed, as a *ListError.
+type place struct {
+	err error
+	// vms and vmis are by name; owned are the same VMs by owner ("" when unlabelled) and name.
+	vms, vmis map[string]*object
+	owned     map[string]map[string]*object
+	// pvcs are by owner.
+	pvcs map[string][]*object
+}
+
+// place gathers the kept VMs, VMIs and PVCs of a namespace of a cluster.
+func (s *Store) place(id cluster.ID, namespace string) *place {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	vms, err := s.objects(id, cluster.VirtualMachines, namespace)
+	var vmis, pvcs map[string]*object
+	if err == nil {
+		vmis, err = s.objects(id, cluster.VirtualMachineInstances, namespace)
+	}
+	if err == nil {
+		pvcs, err = s.objects(id, cluster.PVCs, namespace)
+	}
+	if err != nil {
+		return &place{err: err}
+	}
+	p := &place{vms: vms, vmis: vmis, owned: map[string]map[string]*object{}, pvcs: map[string][]*object{}}
+	for _, o := range vms {
+		if p.owned[o.owner()] == nil {
+			p.owned[o.owner()] = map[string]*object{}
+		}
+		p.owned[o.owner()][o.name] = o
+	}
+	for _, o := range pvcs {
+		p.pvcs[o.owner()] = append(p.pvcs[o.owner()], o)
+	}
+	return p
+}
+
+// objects are the kept objects of a resource in a namespace of a cluster by name, from whichever
+// listing covers it; a listing that failed gives its *ListError. The caller holds the lock.
+func (s *Store) objects(id cluster.ID, r cluster.Resource, namespace string) (map[string]*object, error) {
 	key := listKey{id, r.GVR.Resource, ""}
 	l, ok := s.lists[key]
 	if !ok {
@@ -250,11 +288,7 @@ func (s *Store) objects(id cluster.ID, r cluster.Resource, namespace string) ([]
 	if l.err != nil {
 		return nil, &ListError{Cluster: id, Resource: r, Namespace: key.namespace, Err: l.err}
 	}
-	out := make([]*object, 0, len(l.items[namespace]))
-	for _, o := range l.items[namespace] {
-		out = append(out, o)
-	}
-	return out, nil
+	return maps.Clone(l.items[namespace]), nil
 }
 
 func (s *Store) snapshot(l *listing, namespace string) []*object {

@@ -149,7 +149,8 @@ func (w *watcher) stream(ctx context.Context, g *group, res cluster.Resource, ns
 				continue
 			}
 			rv = u.GetResourceVersion()
-			w.refresh(ctx, g, w.r.Store.apply(g.client.ID, res, ns, ev.Type, u))
+			w.r.Store.apply(g.client.ID, res, ns, ev.Type, u)
+			w.refresh(ctx, g, u.GetNamespace())
 			n++
 		}
 	}
@@ -166,10 +167,11 @@ func (w *watcher) refresh(ctx context.Context, g *group, ns string) {
 		if ns != "" && n != ns {
 			continue
 		}
+		p := w.r.Store.place(g.client.ID, n)
 		for _, e := range g.entries[n] {
-			row := w.r.join(e, false)
+			row := w.r.join(e, p, false)
 			if w.r.Options.Drift && row.Error == "" {
-				w.r.drift(ctx, e, &row)
+				w.r.drift(ctx, e, p, &row)
 			}
 			if !same(row, w.last[e.index]) {
 				w.last[e.index] = row
