@@ -113,11 +113,17 @@ func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	if c.UserAgent == "" {
 		c.UserAgent = UserAgent()
 	}
-	dyn, err := dynamic.NewForConfig(c)
+	// One HTTP client, built once, carries the dynamic client's requests and the raw reads: the same
+	// transport chain (flow control, user agent, auth) and connection pool.
+	hc, err := rest.HTTPClientFor(c)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", id, err)
 	}
-	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}, flow: f}, nil
+	dyn, err := dynamic.NewForConfigAndClient(c, hc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", id, err)
+	}
+	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c, hc: hc}, flow: f}, nil
 }
 
 // Mode reports how the client's requests are limited now; ModeUnknown for a client over a
