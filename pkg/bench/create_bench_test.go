@@ -169,17 +169,7 @@ type createWorld struct {
 func (e *env) createWorld(b *testing.B, v *view, prefix string, n, k, namespaces int) createWorld {
 	b.Helper()
 	t := tag(prefix)
-	sup, err := e.planes.Supervisor.Client()
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	err = parallel(namespaces, func(i int) error {
-		return testenv.Create(ctx, sup, cluster.Namespaces, testenv.Object("v1", "Namespace", "", fmt.Sprintf("%s-%d", t, i)))
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	e.supervisorNamespaces(b, t, namespaces)
 	opSup, remotes := v.clients(b, k, cluster.DefaultLimits)
 	opts := render.Options{Naming: render.NamingSeed, ManagedByKey: vitistack.DefaultManagedByKey, ManagedByValue: vitistack.DefaultManagedByValue,
 		StorageClass: testenv.DefaultStorageClass, AccessMode: corev1.ReadWriteOnce, VolumeMode: corev1.PersistentVolumeBlock}

@@ -111,7 +111,6 @@ func (p *latencyProxy) pipe(dst, src net.Conn) {
 // holds the supervisor kubeconfig the plugin is run with, the KubevirtConfig names of the remotes (in
 // the order of e.planes.Remotes) and admin configs for in-process clients.
 type view struct {
-	rtt        time.Duration // 0: direct
 	kubeconfig string
 	remotes    []string
 	supervisor *rest.Config
@@ -133,7 +132,7 @@ func (e *env) direct() *view {
 // benchmark.
 func (e *env) far(b *testing.B, rtt time.Duration) *view {
 	b.Helper()
-	v := &view{rtt: rtt}
+	v := &view{}
 	proxied := func(p *testenv.Plane) (*rest.Config, []byte) {
 		u, err := url.Parse(p.Config.Host)
 		if err != nil {

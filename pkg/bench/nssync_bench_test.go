@@ -73,14 +73,7 @@ func benchKubectl(b *testing.B, n, k int) {
 
 func benchOperator(b *testing.B, n, k int) {
 	e := need(b)
-	clients := make([]*cluster.Client, k)
-	for i := range k {
-		c, err := cluster.New(cluster.RemoteID(e.planes.Remotes[i].Name), e.planes.Remotes[i].Config, cluster.DefaultLimits)
-		if err != nil {
-			b.Fatal(err)
-		}
-		clients[i] = c
-	}
+	clients := e.remoteClients(b, k, cluster.DefaultLimits)
 	ctx := context.Background()
 	for b.Loop() {
 		t := tag("o")
@@ -100,14 +93,7 @@ func benchOperator(b *testing.B, n, k int) {
 
 func benchCeiling(b *testing.B, n, k, workers int) {
 	e := need(b)
-	clients := make([]*cluster.Client, k)
-	for i := range k {
-		c, err := cluster.New(cluster.RemoteID(e.planes.Remotes[i].Name), e.planes.Remotes[i].Config, cluster.Limits{QPS: 1e6, Burst: 1e6, InFlight: 1024})
-		if err != nil {
-			b.Fatal(err)
-		}
-		clients[i] = c
-	}
+	clients := e.remoteClients(b, k, cluster.Limits{QPS: 1e6, Burst: 1e6, InFlight: 1024})
 	ctx := context.Background()
 	for b.Loop() {
 		t := tag("c")

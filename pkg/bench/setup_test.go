@@ -56,18 +56,9 @@ func parallelN(n, workers int, f func(i int) error) error {
 // remotes (round robin), labelled batch=tag. It is setup, not measured.
 func (e *env) machines(b *testing.B, tag string, namespaces, machines, k int) {
 	b.Helper()
-	sup, err := e.planes.Supervisor.Client()
-	if err != nil {
-		b.Fatal(err)
-	}
+	sup := e.supervisorNamespaces(b, tag, namespaces)
 	ctx := context.Background()
-	err = parallel(namespaces, func(i int) error {
-		return testenv.Create(ctx, sup, cluster.Namespaces, testenv.Object("v1", "Namespace", "", fmt.Sprintf("%s-%d", tag, i)))
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	err = parallel(machines, func(i int) error {
+	err := parallel(machines, func(i int) error {
 		ns := i % namespaces
 		m := testenv.Object("vitistack.io/v1alpha1", "Machine", fmt.Sprintf("%s-%d", tag, ns), fmt.Sprintf("m%d", i))
 		m.SetLabels(map[string]string{"batch": tag})
@@ -78,6 +69,32 @@ func (e *env) machines(b *testing.B, tag string, namespaces, machines, k int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// supervisorNamespaces creates, on the supervisor, the n namespaces tag-0..tag-(n-1) in parallel and
+// returns the supervisor's client. It is setup, not measured.
+func (e *env) supervisorNamespaces(b *testing.B, tag string, n int) *cluster.Client {
+	b.Helper()
+	sup, err := e.planes.Supervisor.Client()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	err = parallel(n, func(i int) error {
+		return testenv.Create(ctx, sup, cluster.Namespaces, testenv.Object("v1", "Namespace", "", fmt.Sprintf("%s-%d", tag, i)))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sup
+}
+
+// remoteClients are in-process clients of the first k remotes, directly (no latency proxy), with
+// limits.
+func (e *env) remoteClients(b *testing.B, k int, limits cluster.Limits) []*cluster.Client {
+	b.Helper()
+	_, remotes := e.direct().clients(b, k, limits)
+	return remotes
 }
 
 // runPlugin runs the plugin binary against the supervisor and returns its peak RSS in bytes, as

@@ -40,7 +40,7 @@ func BenchmarkStatus(b *testing.B) {
 		b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
 	})
 	b.Run(prefix+"/per-machine", func(b *testing.B) {
-		clients := e.remoteClients(b, k)
+		clients := e.remoteClients(b, k, cluster.DefaultLimits)
 		ctx := context.Background()
 		for b.Loop() {
 			for i := range n {
@@ -58,20 +58,6 @@ func BenchmarkStatus(b *testing.B) {
 		}
 		b.ReportMetric(float64(3*n), "requests/op")
 	})
-}
-
-// remoteClients are clients of the first k remotes with the plugin's default limits.
-func (e *env) remoteClients(b *testing.B, k int) []*cluster.Client {
-	b.Helper()
-	clients := make([]*cluster.Client, k)
-	for i := range k {
-		c, err := cluster.New(cluster.RemoteID(e.planes.Remotes[i].Name), e.planes.Remotes[i].Config, cluster.DefaultLimits)
-		if err != nil {
-			b.Fatal(err)
-		}
-		clients[i] = c
-	}
-	return clients
 }
 
 // provisioned puts, for every Machine e.machines made, what create and KubeVirt would have made on

@@ -113,11 +113,17 @@ func New(id ID, cfg *rest.Config, limits Limits) (*Client, error) {
 	if c.UserAgent == "" {
 		c.UserAgent = UserAgent()
 	}
-	dyn, err := dynamic.NewForConfig(c)
+	// One HTTP client, built once, carries the dynamic client's requests and the raw reads: the same
+	// transport chain (flow control, user agent, auth) and connection pool.
+	hc, err := rest.HTTPClientFor(c)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", id, err)
 	}
-	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c}, flow: f}, nil
+	dyn, err := dynamic.NewForConfigAndClient(c, hc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", id, err)
+	}
+	return &Client{ID: id, Config: c, dyn: dyn, raw: &httpReader{id: id, cfg: c, hc: hc}, flow: f}, nil
 }
 
 // Mode reports how the client's requests are limited now; ModeUnknown for a client over a
@@ -241,9 +247,9 @@ func (c *Client) Update(ctx context.Context, r Resource, obj map[string]any, wo 
 
 // Delete deletes one object. A non-empty uid or resourceVersion is a precondition: the server
 // refuses (409 Conflict) to delete an object that is not the one that was read. Only package write
-// calls it.
-func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string, uid types.UID, resourceVersion string, dryRun bool) error {
-	opts := metav1.DeleteOptions{}
+// calls it. A delete names no field manager, so wo.FieldManager is not used.
+func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string, uid types.UID, resourceVersion string, wo WriteOptions) error {
+	opts := metav1.DeleteOptions{DryRun: wo.dryRun()}
 	if uid != "" || resourceVersion != "" {
 		opts.Preconditions = &metav1.Preconditions{}
 		if uid != "" {
@@ -252,9 +258,6 @@ func (c *Client) Delete(ctx context.Context, r Resource, namespace, name string,
 		if resourceVersion != "" {
 			opts.Preconditions.ResourceVersion = &resourceVersion
 		}
-	}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	return c.served(r, c.do(ctx, func(ctx context.Context) error { return c.resource(r, namespace).Delete(ctx, name, opts) }))
 }

@@ -1,6 +1,10 @@
 package cluster
 
-import "k8s.io/apimachinery/pkg/runtime/schema"
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
 
 // Resources the plugin reads and writes. Kinds are fixed, so no discovery is ever needed.
 var (
@@ -31,19 +35,9 @@ type Resource struct {
 
 // Ref names an object as kubectl does: "virtualmachine.kubevirt.io/NAME", "namespace/NAME".
 func (r Resource) Ref(name string) string {
-	gr := schema.GroupResource{Group: r.GVR.Group, Resource: lower(r.Kind)}
+	gr := schema.GroupResource{Group: r.GVR.Group, Resource: strings.ToLower(r.Kind)}
 	return gr.String() + "/" + name
 }
 
 // APIVersion is "group/version", or "version" for the core group.
 func (r Resource) APIVersion() string { return r.GVR.GroupVersion().String() }
-
-func lower(kind string) string {
-	b := []byte(kind)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}

@@ -37,6 +37,8 @@ type rawReader interface {
 type httpReader struct {
 	id  ID
 	cfg *rest.Config
+	// hc is the client's HTTP client, shared with its dynamic client (New).
+	hc *http.Client
 }
 
 func (h *httpReader) secretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
@@ -65,10 +67,6 @@ func (h *httpReader) serverVersion(ctx context.Context) (string, error) {
 
 // get reads path; gr and name describe what is read, for the error of a non-Status answer.
 func (h *httpReader) get(ctx context.Context, path string, gr schema.GroupResource, name string) ([]byte, error) {
-	hc, err := rest.HTTPClientFor(h.cfg)
-	if err != nil {
-		return nil, err
-	}
 	u, err := url.Parse(h.cfg.Host)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: server %q: %w", h.id, h.cfg.Host, err)
@@ -87,7 +85,7 @@ func (h *httpReader) get(ctx context.Context, path string, gr schema.GroupResour
 	if h.cfg.UserAgent != "" {
 		req.Header.Set("User-Agent", h.cfg.UserAgent)
 	}
-	resp, err := hc.Do(req)
+	resp, err := h.hc.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
@@ -107,24 +107,16 @@ func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client, g *group
 // createAll creates the missing namespaces, Options.Concurrency at a time.
 func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*pipeline.Item) {
 	applier := pipeline.Applier{Writer: s.Writer}
-	sem := make(chan struct{}, max(s.Options.Concurrency, 1))
-	var wg sync.WaitGroup
-	for _, it := range missing {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				it.Result, it.ResultMessage = pipeline.Failed, s.clusterError(ctx, "create namespace", ctx.Err())
-				return
-			}
-			if out := applier.Apply(ctx, c, it); out.Result == write.Failed && ctx.Err() != nil {
-				it.ResultMessage = s.clusterError(ctx, "create namespace", out.Err)
-			}
-		}()
-	}
-	wg.Wait()
+	batch.Each(len(missing), s.Options.Concurrency, func(i int) {
+		it := missing[i]
+		if ctx.Err() != nil {
+			it.Result, it.ResultMessage = pipeline.Failed, s.clusterError(ctx, "create namespace", ctx.Err())
+			return
+		}
+		if out := applier.Apply(ctx, c, it); out.Result == write.Failed && ctx.Err() != nil {
+			it.ResultMessage = s.clusterError(ctx, "create namespace", out.Err)
+		}
+	})
 }
 
 // clusterError words an error, saying plainly when the cluster's deadline passed (the run's, or

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
@@ -94,16 +95,10 @@ type Resolver struct {
 	configs  []vitistackv1alpha1.KubevirtConfig
 	listed   bool
 	listErr  error
-	clients  map[string]*clientResult
+	clients  batch.Memo[string, *cluster.Client]
 	override *cluster.Client
 	dead     map[string]bool
-	indexes  map[cluster.ID]*indexResult
-}
-
-type clientResult struct {
-	once   sync.Once
-	client *cluster.Client
-	err    error
+	indexes  batch.Memo[cluster.ID, *vmIndex]
 }
 
 // NewResolver returns a Resolver that reads KubevirtConfigs and Secrets through supervisor.
@@ -112,7 +107,7 @@ func NewResolver(supervisor *cluster.Client, opts Options) *Resolver {
 		limits := opts.Limits
 		opts.NewClient = func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error) { return cluster.New(id, cfg, limits) }
 	}
-	return &Resolver{supervisor: supervisor, opts: opts, clients: map[string]*clientResult{}, dead: map[string]bool{}}
+	return &Resolver{supervisor: supervisor, opts: opts, dead: map[string]bool{}}
 }
 
 // Resolve finds the target of one Machine.
@@ -207,15 +202,7 @@ func (r *Resolver) config(ctx context.Context, name string) (*vitistackv1alpha1.
 
 // Client returns the client of a KubevirtConfig's cluster, built once per run.
 func (r *Resolver) Client(ctx context.Context, name string) (*cluster.Client, error) {
-	r.mu.Lock()
-	cr, ok := r.clients[name]
-	if !ok {
-		cr = &clientResult{}
-		r.clients[name] = cr
-	}
-	r.mu.Unlock()
-	cr.once.Do(func() { cr.client, cr.err = r.build(ctx, name) })
-	return cr.client, cr.err
+	return r.clients.Get(name, func() (*cluster.Client, error) { return r.build(ctx, name) })
 }
 
 func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -104,29 +103,13 @@ func (r *Resolver) listVMs(ctx context.Context, c *cluster.Client, namespace str
 
 // vmIndex returns the cluster's VM index, built from one cluster-wide paged list per run.
 func (r *Resolver) vmIndex(ctx context.Context, c *cluster.Client) (*vmIndex, error) {
-	r.mu.Lock()
-	if r.indexes == nil {
-		r.indexes = map[cluster.ID]*indexResult{}
-	}
-	ir, ok := r.indexes[c.ID]
-	if !ok {
-		ir = &indexResult{}
-		r.indexes[c.ID] = ir
-	}
-	r.mu.Unlock()
-	ir.once.Do(func() {
+	return r.indexes.Get(c.ID, func() (*vmIndex, error) {
 		idx := newVMIndex()
-		if ir.err = r.listVMs(ctx, c, "", idx.add); ir.err == nil {
-			ir.index = idx
+		if err := r.listVMs(ctx, c, "", idx.add); err != nil {
+			return nil, err
 		}
+		return idx, nil
 	})
-	return ir.index, ir.err
-}
-
-type indexResult struct {
-	once  sync.Once
-	index *vmIndex
-	err   error
 }
 
 // vmIndex is what the VM search needs of a cluster's VMs: "namespace/machine" for every

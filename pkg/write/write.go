@@ -191,7 +191,7 @@ func (w Writer) Delete(ctx context.Context, c *cluster.Client, r cluster.Resourc
 		return Outcome{Result: WouldStore}
 	}
 	err := w.retry(ctx, func() (bool, error) {
-		err := c.Delete(ctx, r, namespace, name, pre.UID, pre.ResourceVersion, w.Strategy == Server)
+		err := c.Delete(ctx, r, namespace, name, pre.UID, pre.ResourceVersion, w.options())
 		if err != nil && ambiguous(err) && w.Strategy == None {
 			if _, getErr := c.GetUnstructured(ctx, r, namespace, name); apierrors.IsNotFound(getErr) {
 				return true, nil
