@@ -44,6 +44,22 @@ func defaultShimFormat() string {
 	return "sh"
 }
 
+// completionShells are the arguments completion takes.
+var completionShells = []string{"bash", "zsh", "fish", "powershell", "kubectl-shim"}
+
+// completionArgs takes exactly one of completionShells and lists them otherwise.
+func completionArgs(c *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return newUsageError(c, fmt.Errorf("give a shell: %s", orList(completionShells)))
+	case len(args) > 1:
+		return newUsageError(c, fmt.Errorf("give one shell, got %q (use %s)", args, orList(completionShells)))
+	case !slices.Contains(completionShells, args[0]):
+		return newUsageError(c, fmt.Errorf("unknown shell %q (use %s)", args[0], orList(completionShells)))
+	}
+	return nil
+}
+
 // NewCmdCompletion builds `kubectl vitimachine completion SHELL`.
 func NewCmdCompletion(root *RootOptions) *cobra.Command {
 	var installDir string
@@ -63,10 +79,17 @@ kubectl_complete-vitimachine.cmd (--format cmd, the default there).`,
 
   # Bash completion for the kubectl-vitimachine binary
   source <(kubectl vitimachine completion bash)`,
-		ValidArgs: []string{"bash", "zsh", "fish", "powershell", "kubectl-shim"},
-		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: completionShells,
+		Args:      completionArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			out := root.Out
+			if args[0] != "kubectl-shim" {
+				for _, name := range []string{"install-dir", "format"} {
+					if c.Flags().Changed(name) {
+						return newUsageError(c, fmt.Errorf("--%s applies to kubectl-shim only; the %s script is printed: redirect it to a file, or source it (see the examples)", name, args[0]))
+					}
+				}
+			}
 			switch args[0] {
 			case "bash":
 				return c.Root().GenBashCompletionV2(out, true)
@@ -94,7 +117,7 @@ kubectl_complete-vitimachine.cmd (--format cmd, the default there).`,
 		},
 	}
 	c.Flags().StringVar(&installDir, "install-dir", "", "With kubectl-shim: write the shim into this folder instead of printing it")
-	c.Flags().StringVar(&format, "format", format, "With kubectl-shim: sh (a script, "+ShimName+") or cmd (a Windows batch file, "+ShimName+".cmd); default: this platform's")
+	c.Flags().StringVar(&format, "format", format, "With kubectl-shim: sh (a script, "+ShimName+") or cmd (a Windows batch file, "+ShimName+".cmd)")
 	_ = c.RegisterFlagCompletionFunc("format", completeValues(shimFormats))
 	return c
 }

@@ -46,7 +46,7 @@ writes nothing. Objects that exist are never updated: the report says when they 
 
 Machines given with -f are created on the supervisor when they are absent there.
 
-Exit status: 0 when everything succeeded, 2 or more when anything failed.`,
+Exit status: 0 when everything succeeded, 2 when anything failed.`,
 		Example: `  # Preview what would be created, with a diff of every object
   kubectl vitimachine create -f machine.yaml --dry-run=server --diff
 
@@ -110,6 +110,8 @@ func (o *CreateOptions) Validate(c *cobra.Command) error {
 		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
 	case o.Wait && !o.DryRun.Stores():
 		return newUsageError(c, fmt.Errorf("--wait needs real writes; drop --dry-run or --wait"))
+	case o.Wait && o.Timeout <= 0:
+		return newUsageError(c, fmt.Errorf("invalid --timeout %s: --wait needs a positive duration (e.g. --timeout=5m)", o.Timeout))
 	}
 	return nil
 }

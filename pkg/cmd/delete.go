@@ -60,7 +60,7 @@ delete carries the uid and resourceVersion that were planned: an object replaced
 not deleted, and reported as failed. A failure stops that Machine's later deletes. A second run
 deletes nothing more.
 
-Exit status: 0 when everything succeeded (objects already gone are fine), 2 or more when anything
+Exit status: 0 when everything succeeded (objects already gone are fine), 2 when anything
 failed.`,
 		Example: `  # Preview: what would be deleted, with every object going away as a diff
   kubectl vitimachine delete -n team-a web-1 --dry-run=server --diff
@@ -130,6 +130,8 @@ func (o *DeleteOptions) Validate(c *cobra.Command) error {
 		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
 	case o.Wait && !o.DryRun.Stores():
 		return newUsageError(c, fmt.Errorf("--wait needs real deletes; drop --dry-run or --wait"))
+	case o.Wait && o.Timeout <= 0:
+		return newUsageError(c, fmt.Errorf("invalid --timeout %s: --wait needs a positive duration (e.g. --timeout=5m)", o.Timeout))
 	}
 	return nil
 }

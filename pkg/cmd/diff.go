@@ -34,7 +34,7 @@ create would make show their differences (only the fields the plugin sets are co
 server defaults and status never show). Secret-like values are masked. Nothing is written.
 KUBECTL_EXTERNAL_DIFF is honoured as in kubectl diff.
 
-Exit status: 0 no differences, 1 differences found, 2 or more an error.`,
+Exit status: 0 no differences, 1 differences found, 2 an error.`,
 		Example: `  # What would change for a Machine on the supervisor
   kubectl vitimachine diff -n team-a web-1
 

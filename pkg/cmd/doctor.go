@@ -16,6 +16,8 @@ type DoctorOptions struct {
 	Target       *TargetFlags
 	StorageClass string
 	Output       OutputFlag
+	// AllNamespaces is -A: the Machines of every namespace, which is also the default without -n.
+	AllNamespaces bool
 
 	doctor *doctor.Doctor
 }
@@ -32,7 +34,8 @@ running kubevirt-operator owns) and every KubevirtConfig's remote cluster (its S
 checked exactly as create checks them; reachable within --cluster-timeout; its version and the skew
 to the client; the KubeVirt, CDI and Multus CRDs; a default StorageClass). Your permissions for every
 verb each command uses are asked on both sides with SelfSubjectAccessReviews, in the Machines'
-namespaces, and missing ones are shown as the RBAC rules to add.
+namespaces, and missing ones are shown as the RBAC rules to add. The Machines of every namespace
+count (-A, the default) unless -n is given.
 
 Every row that is not ok says what to do. Nothing is written but the access reviews, which store
 nothing. Clusters are checked in parallel; a cluster that does not answer costs --cluster-timeout
@@ -47,7 +50,7 @@ Exit status: 0 when no check fails (warnings allowed), 2 when any does.`,
 
   # As someone else (kubectl impersonation), with a shorter deadline per cluster
   kubectl vitimachine doctor --as jane --cluster-timeout 10s`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.Complete(c); err != nil {
 				return err
@@ -57,6 +60,7 @@ Exit status: 0 when no check fails (warnings allowed), 2 when any does.`,
 	}
 	f := c.Flags()
 	o.Output.AddFlag(c)
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Check the permissions in the namespaces of every Machine (the default without -n; with -n, -A wins, as in kubectl)")
 	f.StringVar(&o.StorageClass, "storage-class", "", "The StorageClass you give create; then no default StorageClass is needed")
 	o.Target.AddFlags(f)
 	registerCompletions(c, root)
@@ -83,7 +87,7 @@ func (o *DoctorOptions) Complete(c *cobra.Command) error {
 		ClusterTimeout:   o.Target.ClusterTimeout,
 		ClientVersion:    doctor.ClientGoVersion(),
 	}
-	if c.Flags().Changed("namespace") {
+	if c.Flags().Changed("namespace") && !o.AllNamespaces {
 		opts.Namespace = current
 	}
 	sup, err := o.Target.supervisor(o.root)

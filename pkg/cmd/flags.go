@@ -127,6 +127,15 @@ func (f *OutputFlag) Validate(c *cobra.Command) error {
 	return newUsageError(c, fmt.Errorf("invalid --output %q (use %s)", f.Value, orList(f.Formats())))
 }
 
+// noArgs refuses arguments to a command that takes none, as a usage error that says so (cobra's
+// NoArgs calls an argument an "unknown command").
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return newUsageError(c, fmt.Errorf("%s takes no arguments, got %q", c.CommandPath(), strings.Join(args, " ")))
+}
+
 // orList is "a, b or c".
 func orList(s []string) string {
 	if len(s) < 2 {

@@ -25,6 +25,8 @@ type NSSyncOptions struct {
 	Diff        bool
 	ManagedBy   string
 	Concurrency int
+	// AllNamespaces is -A: every namespace, which is also the default without -n.
+	AllNamespaces bool
 
 	syncer    *nssync.Syncer
 	namespace string
@@ -41,7 +43,8 @@ func NewCmdNSSync(root *RootOptions) *cobra.Command {
 		Long: `Make sure every Machine's namespace exists on its remote KubeVirt cluster, for many Machines
 and many clusters at once.
 
-Machines come from all namespaces of the supervisor unless -n is given; -l filters them. Each
+Machines come from all namespaces of the supervisor (-A, the default) unless -n is given; -l
+filters them. Each
 Machine is resolved to its remote cluster exactly as "create" does. Per cluster: one paged
 namespace list, then one create per missing namespace, with the managed-by label. Existing
 namespaces are never modified. Clusters are processed in parallel; a cluster that does not
@@ -50,7 +53,7 @@ answer within --cluster-timeout costs that timeout once and is reported, the oth
 Namespaces on a cluster that carry the managed-by label but that no Machine needs any more are
 listed as orphans; nothing is ever deleted.
 
-Exit status: 0 when every namespace exists (or would be created), 2 or more when anything failed.`,
+Exit status: 0 when every namespace exists (or would be created), 2 when anything failed.`,
 		Example: `  # What would be created, everywhere
   kubectl vitimachine ns-sync --dry-run=client
 
@@ -59,7 +62,7 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
 
   # Machines with a label, with a shorter deadline per cluster
   kubectl vitimachine ns-sync -l vitistack.io/clusterid=prod --cluster-timeout=10s`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.Complete(c); err != nil {
 				return err
@@ -72,6 +75,7 @@ Exit status: 0 when every namespace exists (or would be created), 2 or more when
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector of the Machines")
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "The Machines of every namespace (the default without -n; with -n, -A wins, as in kubectl)")
 	o.DryRun.AddFlag(f)
 	o.DryRun.AddFieldManagerFlag(f)
 	o.Output.AddFlag(c)
@@ -104,7 +108,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 	if o.Concurrency < 1 {
 		return newUsageError(c, fmt.Errorf("--concurrency must be at least 1"))
 	}
-	if c.Flags().Changed("namespace") {
+	if c.Flags().Changed("namespace") && !o.AllNamespaces {
 		if o.namespace, _, err = o.root.ConfigFlags.ToRawKubeConfigLoader().Namespace(); err != nil {
 			return err
 		}

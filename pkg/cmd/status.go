@@ -107,7 +107,7 @@ func (o *StatusOptions) Validate(c *cobra.Command, args []string) error {
 	case len(args) > 0 && o.Selector != "":
 		return newUsageError(c, fmt.Errorf("give Machine names or -l, not both"))
 	}
-	return nil
+	return validSelector(c, o.Selector)
 }
 
 // Complete builds the supervisor client, the resolver (sharing the Store's VM lists with the VM

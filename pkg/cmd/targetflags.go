@@ -86,17 +86,44 @@ func requestTimeout(root *RootOptions) (time.Duration, error) {
 
 // supervisor builds the supervisor client from the kubectl flags. The supervisor's own kubeconfig is
 // the user's and trusted: exec and auth-provider plugins work as in kubectl.
+// A kubeconfig that names no supervisor is refused saying what is missing, and a supervisor that
+// cannot be connected to is named with its context and server.
 func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
+	if _, err := requestTimeout(root); err != nil {
+		return nil, err
+	}
+	if err := checkKubeconfig(root); err != nil {
+		return nil, err
+	}
 	cfg, err := root.ConfigFlags.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
+	name := supervisorContext(root)
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(cluster.ExplainUnreachable(cluster.SupervisorID, name, cfg.Host))
 	c, err := cluster.New(cluster.SupervisorID, cfg, f.limits())
 	if err != nil {
 		return nil, err
 	}
-	c.Context = supervisorContext(root)
+	c.Context = name
 	return c, nil
+}
+
+// checkKubeconfig refuses a kubeconfig that names no supervisor (see cluster.CheckKubeconfig).
+func checkKubeconfig(root *RootOptions) error {
+	loader := root.ConfigFlags.ToRawKubeConfigLoader()
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return nil // client-go's own message says what is wrong with the file
+	}
+	flag := func(p *string) bool { return p != nil && *p != "" }
+	context := ""
+	if flag(root.ConfigFlags.Context) {
+		context = *root.ConfigFlags.Context
+	}
+	inCluster := root.Env.get("KUBERNETES_SERVICE_HOST") != "" && root.Env.get("KUBERNETES_SERVICE_PORT") != ""
+	return cluster.CheckKubeconfig(raw, loader.ConfigAccess().GetLoadingPrecedence(), context, flag(root.ConfigFlags.APIServer), inCluster)
 }
 
 // supervisorContext is the kubeconfig context of the supervisor (--context, else the current

@@ -51,7 +51,7 @@ Exit status: 0 when every version could be read, 2 when the supervisor or any re
 
   # Only the client, without contacting any cluster
   kubectl vitimachine version --client -o json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.Complete(c); err != nil {
 				return err
@@ -85,7 +85,7 @@ func (o *VersionOptions) Complete(c *cobra.Command) error {
 		return nil
 	}
 	if o.supervisor, err = o.Target.supervisor(o.root); err != nil {
-		if clientcmd.IsEmptyConfig(err) {
+		if clientcmd.IsEmptyConfig(err) || cluster.IsKubeconfigError(err) {
 			return nil
 		}
 		return fmt.Errorf("get supervisor server version: %w", err)

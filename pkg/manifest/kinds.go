@@ -22,6 +22,14 @@ func holdsMachine(data []byte) (bool, string, error) {
 				Kind string `json:"kind"`
 			} `json:"items"`
 		}
+		var v any
+		if err := yaml.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("document %d: cannot tell whether it is a Machine: %w", doc, err)
+		}
+		if _, ok := v.(map[string]any); !ok {
+			kinds = appendNew(kinds, valueKind(v)+" (not an object)")
+			return nil
+		}
 		if err := yaml.Unmarshal(raw, &head); err != nil {
 			return fmt.Errorf("document %d: cannot tell whether it is a Machine: %w", doc, err)
 		}
@@ -40,9 +48,7 @@ func holdsMachine(data []byte) (bool, string, error) {
 		case kind == "List" && len(head.Items) > 0:
 			kind = "a List of " + head.Items[0].Kind
 		}
-		if !slices.Contains(kinds, kind) {
-			kinds = append(kinds, kind)
-		}
+		kinds = appendNew(kinds, kind)
 		return nil
 	})
 	if err == errIsMachine {
@@ -55,6 +61,14 @@ func holdsMachine(data []byte) (bool, string, error) {
 		return false, "empty", nil
 	}
 	return false, strings.Join(kinds, ", "), nil
+}
+
+// appendNew appends s unless kinds has it already.
+func appendNew(kinds []string, s string) []string {
+	if slices.Contains(kinds, s) {
+		return kinds
+	}
+	return append(kinds, s)
 }
 
 // errIsMachine ends holdsMachine's walk at the first Machine.

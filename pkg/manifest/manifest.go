@@ -85,6 +85,9 @@ func eachDocument(data []byte, fn func(doc int, raw []byte) error) error {
 }
 
 func decodeDoc(raw []byte, origin string) ([]Machine, error) {
+	if err := isObject(raw); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
 	var tm runtime.TypeMeta
 	if err := yaml.Unmarshal(raw, &tm); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin, err)
@@ -111,6 +114,36 @@ func decodeDoc(raw []byte, origin string) ([]Machine, error) {
 	m.Status = vitistackv1alpha1.MachineStatus{}
 	delete(obj, "status")
 	return []Machine{{Machine: m, Object: obj, Origin: origin}}, nil
+}
+
+// isObject checks that a document is a mapping, as every Kubernetes object is; a string, a list or
+// a number is refused saying so, instead of with the YAML decoder's Go type names.
+func isObject(raw []byte) error {
+	var v any
+	if err := yaml.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	if _, ok := v.(map[string]any); ok {
+		return nil
+	}
+	return fmt.Errorf("not a Kubernetes object: %s, where an object with apiVersion and kind (apiVersion: %s, kind: Machine) is expected", valueKind(v), vitistackv1alpha1.GroupVersion)
+}
+
+// valueKind names what a decoded YAML value is, for messages.
+func valueKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case bool:
+		return "a boolean"
+	case float64, int64, int:
+		return "a number"
+	}
+	return fmt.Sprintf("a %T", v)
 }
 
 // SetNamespace sets the Machine's namespace, in the typed Machine and in the object.

@@ -33,6 +33,10 @@ func TestDecode(t *testing.T) {
 		{name: "no name", in: strings.Replace(m1, "  name: a\n", "  labels: {}\n", 1), wantErr: "metadata.name is required"},
 		{name: "empty", in: "# nothing\n", wantErr: "f.yaml: no Machines in it"},
 		{name: "malformed", in: m1 + "  disks: [\n", wantErr: "f.yaml document 1"},
+		{name: "a bare string", in: m1 + "---\nhello\n", wantErr: "f.yaml document 2: not a Kubernetes object: a string, where an object with apiVersion and kind"},
+		{name: "a list", in: "- a\n- b\n", wantErr: "f.yaml document 1: not a Kubernetes object: a list, where an object with apiVersion and kind"},
+		{name: "a number", in: "42\n", wantErr: "f.yaml document 1: not a Kubernetes object: a number"},
+		{name: "a string in a List", in: "apiVersion: v1\nkind: List\nitems:\n- hello\n", wantErr: "f.yaml document 1 items[0]: not a Kubernetes object: a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ms, err := manifest.Decode("f.yaml", []byte(tc.in))

@@ -40,10 +40,11 @@ func (s Strategy) String() string {
 }
 
 // Parse reads a --dry-run value. "true" is kubectl's deprecated spelling of client; deprecated
-// reports it.
+// reports it. An empty value is refused, as kubectl refuses it: a script whose variable is unset
+// must not write for real.
 func Parse(s string) (st Strategy, deprecated bool, ok bool) {
 	switch s {
-	case "none", "", "false":
+	case "none", "false":
 		return None, s == "false", true
 	case "client":
 		return Client, false, true

@@ -190,7 +190,7 @@ func TestParse(t *testing.T) {
 		deprecated bool
 		ok         bool
 	}{
-		{"none", write.None, false, true}, {"", write.None, false, true}, {"client", write.Client, false, true},
+		{"none", write.None, false, true}, {"", write.None, false, false}, {"client", write.Client, false, true},
 		{"server", write.Server, false, true}, {"true", write.Client, true, true}, {"false", write.None, true, true},
 		{"maybe", write.None, false, false},
 	} {
