@@ -2,11 +2,13 @@ package cmd
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
@@ -27,8 +29,20 @@ func completeMachines(root *RootOptions) cobra.CompletionFunc {
 }
 
 // registerCompletions adds completion of the command's flags: the flags that name cluster objects
-// from the supervisor, the enum flags with their values (never file names).
+// from the supervisor, the enum flags with their values (never file names), -f with manifests and
+// folders, --remote-context with the contexts of the kubeconfig it is looked up in.
 func registerCompletions(c *cobra.Command, root *RootOptions) {
+	if c.Flags().Lookup("filename") != nil {
+		_ = c.MarkFlagFilename("filename", "yaml", "yml", "json")
+	}
+	if c.Flags().Lookup("remote-kubeconfig") != nil {
+		_ = c.MarkFlagFilename("remote-kubeconfig")
+	}
+	if c.Flags().Lookup("remote-context") != nil {
+		_ = c.RegisterFlagCompletionFunc("remote-context", func(c *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return completeContexts(c, root, toComplete), cobra.ShellCompDirectiveNoFileComp
+		})
+	}
 	_ = c.RegisterFlagCompletionFunc("kubevirt-config", func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return completeNames(root, cluster.KubevirtConfigs, "", toComplete, nil)
 	})
@@ -43,6 +57,29 @@ func registerCompletions(c *cobra.Command, root *RootOptions) {
 			_ = c.RegisterFlagCompletionFunc(flag, completeValues(values))
 		}
 	}
+}
+
+// completeContexts lists the contexts --remote-context can name: those of --remote-kubeconfig, else
+// of --kubeconfig, else of $KUBECONFIG or ~/.kube/config (where overrideConfig looks them up).
+func completeContexts(c *cobra.Command, root *RootOptions, prefix string) []cobra.Completion {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if p, _ := c.Flags().GetString("remote-kubeconfig"); p != "" {
+		rules.ExplicitPath = p
+	} else if kc := root.ConfigFlags.KubeConfig; kc != nil && *kc != "" {
+		rules.ExplicitPath = *kc
+	}
+	raw, err := rules.Load()
+	if err != nil {
+		return nil
+	}
+	var out []cobra.Completion
+	for name := range raw.Contexts {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // completeValues completes a flag to fixed values. A value ending in "=" (jsonpath=) is completed

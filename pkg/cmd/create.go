@@ -134,6 +134,9 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if o.Output.Value != "" {
 		report = o.root.ErrOut
 		objs, refs := pipeline.Objects(plans)
+		if o.Output.Value != "name" && pipeline.HoldSecrets(objs) && isTerminal(o.root.Out) {
+			fmt.Fprintln(o.root.ErrOut, "warning: the objects below carry cloud-init and Secret data in the clear, as they would be stored; redirect -o to a file or a pipe (the report and --diff mask it)")
+		}
 		if err := printer.List(o.root.Out, o.Output.Value, objs, refs); err != nil {
 			return err
 		}

@@ -124,7 +124,7 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 func printVersion(w io.Writer, format string, r versionReport) error {
 	switch format {
 	case "json":
-		b, err := json.MarshalIndent(r, "", "  ")
+		b, err := json.MarshalIndent(r, "", "    ")
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"net"
 	"os"
 	"os/exec"
@@ -8,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/yaml"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
@@ -213,4 +216,119 @@ func TestNSSyncAndDoctorAcceptAllNamespaces(t *testing.T) {
 	if strings.Contains(a.stderr, "unknown shorthand") || a.code > 2 {
 		t.Errorf("doctor -A:\n%s", a)
 	}
+}
+
+func TestOutputPrintsTheCloudInitSecretAsItWouldBeStored(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	a := s.env.Remote(remoteA)
+	const userData = "#cloud-config\npassword: CANARY-o-yaml\n"
+	file := writeFile(t, "m.yaml", machineYAML(ns, "seeded", annotation(remoteA), "  cloudInit:\n    userData: \"#cloud-config\\npassword: CANARY-o-yaml\\n\"\n"))
+
+	r := mustSucceed(t, s.plugin(t, "create", "-f", file, "--dry-run=client", "-o", "yaml"))
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &list); err != nil {
+		t.Fatalf("-o yaml: %v\n%s", err, r)
+	}
+	var remote []map[string]any
+	for _, it := range list.Items {
+		meta, _ := it["metadata"].(map[string]any)
+		ann, _ := meta["annotations"].(map[string]any)
+		if ann["kubectl-vitimachine.vitistack.io/cluster"] == remoteA {
+			remote = append(remote, it)
+		}
+	}
+	if strings.Contains(r.stderr, "CANARY") || strings.Contains(r.stderr, "warning:") {
+		t.Errorf("the report shows cloud-init data, or warns though stdout is not a terminal:\n%s", r.stderr)
+	}
+	// The remote part of the List is what kubectl accepts and stores, cloud-init Secret included.
+	b, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": remote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSucceed(t, s.kubectl(t, call{args: []string{"create", "-f", "-"}, stdin: string(b), supervisor: a}))
+	secret := s.get(t, a, cluster.Secrets, ns, "vm-seeded-cloudinit")
+	if secret == nil {
+		t.Fatalf("the List's Secret was not stored:\n%s", b)
+	}
+	got, _, _ := unstructured.NestedString(secret.Object, "data", "userdata")
+	if dec, err := base64.StdEncoding.DecodeString(got); err != nil || string(dec) != userData {
+		t.Errorf("stored user data %q (%v), want %q", dec, err, userData)
+	}
+
+	// --diff still masks it, as kubectl diff does.
+	ns2 := s.namespace(t)
+	file2 := writeFile(t, "m2.yaml", machineYAML(ns2, "seeded", annotation(remoteA), "  cloudInit:\n    userData: \"#cloud-config\\npassword: CANARY-o-yaml\\n\"\n"))
+	r = mustSucceed(t, s.plugin(t, "create", "-f", file2, "--dry-run=client", "--diff"))
+	if strings.Contains(r.stdout+r.stderr, "CANARY") || strings.Contains(r.stdout, base64.StdEncoding.EncodeToString([]byte(userData))) {
+		t.Errorf("--diff shows cloud-init data:\n%s", r)
+	}
+	mustContain(t, "--diff", r.stdout, "userdata: ", "***")
+
+	// On a terminal, -o warns on standard error.
+	screen := s.onTerminal(t, nil, "create", "-f", file2, "--dry-run=client", "-o", "yaml")
+	mustContain(t, "terminal", screen, "warning: the objects below carry cloud-init and Secret data in the clear")
+}
+
+func TestFileAndRemoteContextCompletion(t *testing.T) {
+	s := needEnv(t)
+	for _, cmd := range []string{"create", "diff", "delete"} {
+		r := mustSucceed(t, s.plugin(t, "__complete", cmd, "-f", ""))
+		// Extensions, then ":8", cobra's ShellCompDirectiveFilterFileExt: the shell offers files with
+		// those extensions, and folders.
+		if r.stdout != "yaml\nyml\njson\n:8\n" {
+			t.Errorf("%s -f completes:\n%s", cmd, r.stdout)
+		}
+	}
+	cfg, err := clientcmd.LoadFromFile(s.env.Supervisor.KubeconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Contexts["other-ctx"] = cfg.Contexts[cfg.CurrentContext]
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"__complete", "create", "--remote-context", "oth"},
+		{"__complete", "status", "--kubeconfig", path, "--remote-context", "oth"},
+	} {
+		env := []string{"KUBECONFIG=" + path}
+		if args[2] == "--kubeconfig" {
+			env = nil
+		}
+		r := mustSucceed(t, s.pluginWith(t, "", env, args...))
+		if !strings.HasPrefix(r.stdout, "other-ctx\n:4\n") {
+			t.Errorf("%v completes:\n%s", args, r.stdout)
+		}
+	}
+	r := mustSucceed(t, s.plugin(t, "__complete", "create", "--remote-kubeconfig", path, "--remote-context", ""))
+	if strings.Contains(r.stdout, "other-ctx") == false {
+		t.Errorf("--remote-context does not complete from --remote-kubeconfig:\n%s", r.stdout)
+	}
+}
+
+func TestJSONHasOneIndentationAndEveryReportSaysDryRun(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	file := writeFile(t, "m.yaml", machineYAML(ns, "app", annotation(remoteB), ""))
+	for _, args := range [][]string{
+		{"version", "--client", "-o", "json"},
+		{"create", "-f", file, "--dry-run=client", "-o", "json"},
+		{"create", "-f", file, "--dry-run=client", "--report", "json"},
+		{"ns-sync", "-n", ns, "--dry-run=client", "-o", "json"},
+		{"doctor", "-n", ns, "--kubevirt-config", remoteB, "-o", "json"},
+	} {
+		r := s.plugin(t, args...)
+		if !strings.HasPrefix(r.stdout, "{\n    \"") {
+			t.Errorf("%v: JSON not indented by four spaces, as kubectl's -o json:\n%s", args, r)
+		}
+	}
+	// The reports say dryRun whether or not the run writes.
+	r := mustSucceed(t, s.plugin(t, "create", "-f", file, "--report", "json"))
+	mustContain(t, "create --report json", r.stdout, `"dryRun": "none"`)
+	r = mustSucceed(t, s.plugin(t, "ns-sync", "-n", ns, "-o", "json"))
+	mustContain(t, "ns-sync -o json", r.stdout, `"dryRun": "none"`)
 }

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"reflect"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
@@ -22,7 +24,12 @@ const (
 // remote clusters can be split and applied to the right ones. Objects that exist already
 // unchanged, and objects the duplicate guard held back, are left out, so that applying the List
 // never changes an existing object but the NetworkConfiguration the plan updates, nor makes a
-// second VM for a Machine. Secret-like values are masked (see docs/security.md).
+// second VM for a Machine.
+//
+// The objects are printed as they would be stored: the cloud-init Secret carries its real
+// (base64) data and the Machine its cloud-init, as `kubectl create -o yaml` prints a Secret, so
+// that the List can be applied. Masking stays where kubectl masks: the report, --diff and logs
+// (see docs/security.md). HoldSecrets tells when the objects carry such values.
 func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 	for _, pl := range plans {
 		if pl.Err != nil || pl.SkipReason != "" {
@@ -31,7 +38,7 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		for _, it := range pl.Items {
 			switch a, _ := it.Final(); a {
 			case Created, WouldCreate, NamespacePending, Updated, WouldUpdate:
-				obj := withoutUnknownOwners(diff.Mask(it.Desired))
+				obj := withoutUnknownOwners(deepCopy(it.Desired))
 				setAnnotation(obj, ClusterAnnotation, it.Cluster.Name)
 				setAnnotation(obj, ClusterRoleAnnotation, it.Cluster.Role.String())
 				objects = append(objects, obj)
@@ -40,6 +47,41 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		}
 	}
 	return objects, refs
+}
+
+// HoldSecrets reports whether any of objects carries a value --diff would mask: Secret data or
+// cloud-init data.
+func HoldSecrets(objects []map[string]any) bool {
+	for _, o := range objects {
+		if !reflect.DeepEqual(diff.Mask(o), o) {
+			return true
+		}
+	}
+	return false
+}
+
+// deepCopy copies an object's maps and lists, so that annotating the copy leaves the plan's object
+// as it is.
+func deepCopy(obj map[string]any) map[string]any {
+	return copyValue(obj).(map[string]any)
+}
+
+func copyValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = copyValue(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = copyValue(x)
+		}
+		return out
+	}
+	return v
 }
 
 // Diffs are the diffs of the plans as planned: every object that would be written, every object

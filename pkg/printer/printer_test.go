@@ -271,3 +271,15 @@ func TestNSSyncDryRunAndStructured(t *testing.T) {
 		t.Errorf("json list %q", b.String())
 	}
 }
+
+// TestReportDataAlwaysSaysDryRun: every report says dryRun, "none" when writes were stored, as
+// ns-sync's does.
+func TestReportDataAlwaysSaysDryRun(t *testing.T) {
+	var out bytes.Buffer
+	if err := printer.ReportStructured(&out, "json", nil, pipeline.Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "{\n    \"dryRun\": \"none\",\n") {
+		t.Errorf("report without a dry run:\n%s", out.String())
+	}
+}

@@ -14,8 +14,9 @@ var ReportFormats = []string{"table", "json", "yaml"}
 // Machine, cluster, object, action and message, and the summary's counts. Every command that
 // reports objects and actions (create, diff, delete) can print it.
 type ReportData struct {
-	// DryRun is "client" or "server" in a dry run; absent when writes were stored.
-	DryRun  string       `json:"dryRun,omitempty"`
+	// DryRun is "none" when writes were stored, else "client" or "server": always present, as in
+	// ns-sync's report.
+	DryRun  string       `json:"dryRun"`
 	Items   []ReportItem `json:"items"`
 	Summary ReportCounts `json:"summary"`
 }
@@ -54,9 +55,17 @@ type ReportCounts struct {
 	Kept        int `json:"kept"`
 }
 
+// DryRunMode is a report's dryRun: "none" when writes were stored ("" in a Summary), else the mode.
+func DryRunMode(dryRun string) string {
+	if dryRun == "" {
+		return "none"
+	}
+	return dryRun
+}
+
 // NewReportData turns rows and their summary into ReportData.
 func NewReportData(rows []Row, s pipeline.Summary) ReportData {
-	d := ReportData{DryRun: s.DryRun, Items: make([]ReportItem, 0, len(rows)), Summary: ReportCounts{
+	d := ReportData{DryRun: DryRunMode(s.DryRun), Items: make([]ReportItem, 0, len(rows)), Summary: ReportCounts{
 		Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Differs: s.Differs, Skipped: s.Skipped,
 		Terminating: s.Terminating, Failed: s.Failed, Deleted: s.Deleted, NotFound: s.NotFound, Kept: s.Kept,
 	}}
