@@ -109,10 +109,11 @@ func write(w io.Writer, res map[string]result, cpu string) {
 	}
 	fmt.Fprint(w, "\nLists are paged (500 per page); a run keeps only names, namespaces, annotations and providers of the\n")
 	fmt.Fprint(w, "Machines it lists and, of each remote's namespaces, only those it plans (and the names of managed ones\n")
-	fmt.Fprint(w, "with `--check-orphans`); nothing outlives the run. The remotes hold by then the thousands of namespaces\n")
-	fmt.Fprint(w, "the benchmarks above made. The peak is the plugin's own, measured through `hack/peakrss`: on Linux a\n")
-	fmt.Fprint(w, "process started directly by the benchmark binary would report the benchmark binary's own peak as its\n")
-	fmt.Fprint(w, "floor (exec keeps the high-water mark of the address space it leaves, and Go starts children with vfork).\n")
+	fmt.Fprint(w, "when ns-sync looks for orphans, without `-n` and `-l`); nothing outlives the run. The remotes hold by\n")
+	fmt.Fprint(w, "then the thousands of namespaces the benchmarks above made. The peak is the plugin's own, measured\n")
+	fmt.Fprint(w, "through `hack/peakrss`: on Linux a process started directly by the benchmark binary would report the\n")
+	fmt.Fprint(w, "benchmark binary's own peak as its floor (exec keeps the high-water mark of the address space it\n")
+	fmt.Fprint(w, "leaves, and Go starts children with vfork).\n")
 }
 
 // writeLimits explains the default client limits the numbers below are measured with.

@@ -41,8 +41,10 @@ func NewCmdCreate(root *RootOptions) *cobra.Command {
 For each Machine: find its remote cluster, make sure its namespace exists there (an existing
 namespace is never touched), then create its PersistentVolumeClaims and its VirtualMachine.
 Every Machine is checked completely before anything is written; a Machine that fails a check
-writes nothing. Objects that exist are never updated: the report says when they differ and
---diff shows how. Nothing is ever deleted.
+writes nothing. Objects that exist are not updated (the report says when they differ and --diff
+shows how), with two exceptions on the supervisor: the Machine's NetworkConfiguration gets the
+VM's interface appended, and the Machine the vitistack.io/kubevirt-config annotation when the
+plugin chose its KubevirtConfig. Nothing is ever deleted.
 
 Machines given with -f are created on the supervisor when they are absent there.
 

@@ -36,7 +36,7 @@ func NewCmdDelete(root *RootOptions) *cobra.Command {
 		Output: OutputFlag{Allowed: []string{"name"},
 			Help: "Print the objects this run deletes (or would delete) as kind.group/name, one a line: name (the report then goes to stderr)"}}
 	c := &cobra.Command{
-		Use:   "delete (-f FILENAME | NAME...)",
+		Use:   "delete (-f FILENAME [-R] | NAME...)",
 		Short: "Remove what create made for Machines: VM, PVCs, cloud-init Secret, network; never the namespace",
 		Long: `Remove what "kubectl vitimachine create" made for Machines, and nothing else.
 

@@ -53,8 +53,9 @@ func NewRootCmd(streams genericiooptions.IOStreams, env Env) *cobra.Command {
 The current kubectl context is the supervisor cluster, where Machines, KubevirtConfigs and
 MachineClasses live. For each Machine the plugin finds the remote KubeVirt cluster and runs the
 provisioning pipeline there: the namespace first, then the PersistentVolumeClaims, then the
-VirtualMachine. Existing objects are never updated. Only "delete" deletes, and only what create
-made for the Machines it is given; never a namespace.`,
+VirtualMachine. Existing objects are not updated, but for the Machine's NetworkConfiguration
+(the VM's interface appended) and the Machine's kubevirt-config annotation. Only "delete"
+deletes, and only what create made for the Machines it is given; never a namespace.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{

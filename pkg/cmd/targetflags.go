@@ -42,7 +42,7 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
 	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster (default: none toward servers with API Priority and Fairness, 50 toward others)")
 	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster, with --qps (default: twice --qps)")
-	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the reads and writes on one remote cluster, from its first request (not --wait); a cluster that misses it fails only its own Machines")
+	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the reads and writes on one remote cluster, from its first request (not --wait); a cluster that misses it fails only its own Machines; 0: no deadline")
 }
 
 // validate refuses combinations that would silently ignore a flag.

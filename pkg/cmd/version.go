@@ -63,7 +63,7 @@ Exit status: 0 when every version could be read, 2 when the supervisor or any re
 	o.Output.AddFlag(c)
 	c.Flags().StringSliceVar(&o.Target.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	c.Flags().BoolVar(&o.Target.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
-	c.Flags().DurationVar(&o.Target.ClusterTimeout, "cluster-timeout", o.Target.ClusterTimeout, "How long each remote cluster may take to answer")
+	c.Flags().DurationVar(&o.Target.ClusterTimeout, "cluster-timeout", o.Target.ClusterTimeout, "How long each remote cluster may take to answer; 0: no deadline")
 	return c
 }
 

@@ -158,7 +158,7 @@ func TestAnUnreachableSupervisorIsNamedWithItsContextServerAndDoctor(t *testing.
 	file := writeFile(t, "m.yaml", machineYAML("default", "app", annotation(remoteA), ""))
 	for _, args := range [][]string{{"status"}, {"create", "-f", file}, {"ns-sync"}} {
 		r := mustExit(t, s.bare(t, []string{"KUBECONFIG=" + path}, args...), 2)
-		mustContain(t, strings.Join(args, " "), r.stderr, `cannot reach the supervisor (context "gone-sup", server `+server+")", "connection refused", `"kubectl vitimachine doctor"`)
+		mustContain(t, strings.Join(args, " "), r.stdout+r.stderr, `cannot reach the supervisor (context "gone-sup", server `+server+")", "connection refused", `"kubectl vitimachine doctor"`)
 	}
 }
 
