@@ -133,6 +133,10 @@ func (d *Doctor) words(ctx context.Context, err error) string {
 	if errors.As(err, &te) || (errors.Is(ctx.Err(), context.DeadlineExceeded) && d.Options.ClusterTimeout > 0) {
 		return fmt.Sprintf("did not answer within --cluster-timeout=%s", d.Options.ClusterTimeout)
 	}
+	if ue := cluster.Unreachable(err); ue != nil {
+		// The row names the cluster and says what to do; the error's own advice is to run doctor.
+		return ue.Unwrap().Error()
+	}
 	return err.Error()
 }
 

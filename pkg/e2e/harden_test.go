@@ -160,6 +160,12 @@ func TestAnUnreachableSupervisorIsNamedWithItsContextServerAndDoctor(t *testing.
 		r := mustExit(t, s.bare(t, []string{"KUBECONFIG=" + path}, args...), 2)
 		mustContain(t, strings.Join(args, " "), r.stdout+r.stderr, `cannot reach the supervisor (context "gone-sup", server `+server+")", "connection refused", `"kubectl vitimachine doctor"`)
 	}
+	// doctor itself says what is wrong in its row, without sending the user to doctor.
+	r := mustExit(t, s.bare(t, []string{"KUBECONFIG=" + path}, "doctor"), 2)
+	mustContain(t, "doctor", r.stdout, "connection refused")
+	if strings.Contains(r.stdout+r.stderr, `with "kubectl vitimachine doctor"`) {
+		t.Errorf("doctor sends the user to doctor:\n%s", r)
+	}
 }
 
 func TestInputThatIsNotAnObjectSaysSo(t *testing.T) {
