@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
 func TestExitCodesAndMessages(t *testing.T) {
@@ -136,5 +141,25 @@ func TestFlagValidation(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("%v: printed %q before refusing", args, out.String())
 		}
+	}
+}
+
+type refusingTransport struct{}
+
+func (refusingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+}
+
+// TestErrorMessageOfAnUnreachableSupervisor: the message is the cluster's, without the request's
+// method and URL that client-go puts around it.
+func TestErrorMessageOfAnUnreachableSupervisor(t *testing.T) {
+	rt := cluster.ExplainUnreachable(cluster.SupervisorID, "sup", "https://10.0.0.1:6443")(refusingTransport{})
+	req, _ := http.NewRequest(http.MethodGet, "https://10.0.0.1:6443/api", nil)
+	_, err := rt.RoundTrip(req)
+	err = fmt.Errorf("list machines on the supervisor: %w", &url.Error{Op: "Get", URL: req.URL.String(), Err: err})
+	got := ErrorMessage(err)
+	want := `cannot reach the supervisor (context "sup", server https://10.0.0.1:6443): dial tcp: connect: connection refused; check the kubeconfig and the cluster with "kubectl vitimachine doctor"`
+	if got != want || ExitCode(err) != ExitError {
+		t.Errorf("got %q (exit %d)\nwant %q", got, ExitCode(err), want)
 	}
 }

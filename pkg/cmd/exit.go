@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
 // Exit codes. They are documented in the README; change both together.
@@ -62,6 +64,10 @@ func ErrorMessage(err error) string {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return ue.err.Error() + "\n\n" + strings.TrimRight(ue.usage, "\n")
+	}
+	if un := cluster.Unreachable(err); un != nil {
+		// What failed to connect says it all; the request's method and URL are noise here.
+		return un.Error()
 	}
 	return err.Error()
 }

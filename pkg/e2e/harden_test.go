@@ -159,6 +159,9 @@ func TestAnUnreachableSupervisorIsNamedWithItsContextServerAndDoctor(t *testing.
 	for _, args := range [][]string{{"status"}, {"create", "-f", file}, {"ns-sync"}} {
 		r := mustExit(t, s.bare(t, []string{"KUBECONFIG=" + path}, args...), 2)
 		mustContain(t, strings.Join(args, " "), r.stdout+r.stderr, `cannot reach the supervisor (context "gone-sup", server `+server+")", "connection refused", `"kubectl vitimachine doctor"`)
+		if args[0] != "create" && !strings.HasPrefix(r.stderr, "error: cannot reach the supervisor") {
+			t.Errorf("%v: the message does not start with what is wrong:\n%s", args, r.stderr)
+		}
 	}
 	// doctor itself says what is wrong in its row, without sending the user to doctor.
 	r := mustExit(t, s.bare(t, []string{"KUBECONFIG=" + path}, "doctor"), 2)
