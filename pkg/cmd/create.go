@@ -32,7 +32,7 @@ type CreateOptions struct {
 func NewCmdCreate(root *RootOptions) *cobra.Command {
 	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Timeout: 5 * time.Minute, Report: "table",
 		Output: OutputFlag{Allowed: []string{"yaml", "json", "name"}, JSONPath: true,
-			Help: "Print the objects this run creates (or would create) as a v1 List: yaml, json, name or jsonpath=TEMPLATE (the report then goes to stderr)"}}
+			Help: "Print the objects this run creates or updates (or would) as a v1 List, as they would be stored, cloud-init Secret data included: yaml, json, name or jsonpath=TEMPLATE (the report then goes to stderr)"}}
 	c := &cobra.Command{
 		Use:   "create (-f FILENAME [-R] | NAME... | -l SELECTOR | -A)",
 		Short: "Provision Machines on their KubeVirt clusters: namespace, PVCs, then the VirtualMachine",
