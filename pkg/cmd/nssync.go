@@ -44,11 +44,11 @@ func NewCmdNSSync(root *RootOptions) *cobra.Command {
 and many clusters at once.
 
 Machines come from all namespaces of the supervisor (-A, the default) unless -n is given; -l
-filters them. Each
-Machine is resolved to its remote cluster exactly as "create" does. Per cluster: one paged
-namespace list, then one create per missing namespace, with the managed-by label. Existing
-namespaces are never modified. Clusters are processed in parallel; a cluster that does not
-answer within --cluster-timeout costs that timeout once and is reported, the others go on.
+filters them. Each Machine is resolved to its remote cluster exactly as "create" does. Per
+cluster: one paged namespace list, then one create per missing namespace, with the managed-by
+label. Existing namespaces are never modified. Clusters are processed in parallel; a cluster
+that does not answer within --cluster-timeout costs that timeout once and is reported, the
+others go on.
 
 Namespaces on a cluster that carry the managed-by label but that no Machine needs any more are
 listed as orphans; nothing is ever deleted.
