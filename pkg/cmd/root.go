@@ -87,6 +87,7 @@ made for the Machines it is given; never a namespace.`,
 		NewCmdDelete(o),
 		NewCmdStatus(o),
 		NewCmdDoctor(o),
+		NewCmdDescribe(o),
 	)
 	return root
 }
