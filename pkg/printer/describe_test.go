@@ -74,7 +74,7 @@ func describeCases() map[string][]describe.Item {
 		Machine: describe.Machine{Namespace: "team-a", Name: "far-1", Phase: "Running", KubevirtConfig: "kv-dead", Created: ago(time.Hour)},
 		Cluster: &describe.Cluster{Name: "kv-dead", ChosenBy: "annotation"},
 		Volumes: []describe.Volume{}, Events: []describe.Event{},
-		Error:   "cluster kv-dead did not answer within --cluster-timeout=5s",
+		Error: "cluster kv-dead did not answer within --cluster-timeout=5s",
 	}
 	nowhere := describe.Item{
 		Machine: describe.Machine{Namespace: "team-a", Name: "lost-1", Created: ago(time.Hour)},
