@@ -286,7 +286,7 @@ func TestDescribeReadsTheSameRequestsFor200MachinesAsFor2(t *testing.T) {
 	}
 	sup2, remote2, _ := count("m000", "m001")
 	supAll, remoteAll, r := count("-l", "batch=big")
-	if n := strings.Count(r.stdout, "VirtualMachine/vm-m"); n != 200 {
+	if n := strings.Count(r.stdout, "─ VirtualMachine/vm-m"); n != 200 {
 		t.Errorf("%d VMs described, want 200", n)
 	}
 	if n := strings.Count(r.stdout, "Normal   Created"); n != 100 {
