@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -15,8 +16,9 @@ import (
 )
 
 // event creates an Event about an object on a plane, as a controller would.
-func (s *suite) event(t *testing.T, p *testenv.Plane, ns, name, kind, object, typ, reason, message, at string) {
+func (s *suite) event(t *testing.T, p *testenv.Plane, ns, name, kind, object, typ, reason, message string, ago time.Duration) {
 	t.Helper()
+	at := time.Now().Add(-ago).UTC().Format(time.RFC3339)
 	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Event",
 		"metadata":       map[string]any{"name": name, "namespace": ns},
 		"involvedObject": map[string]any{"kind": kind, "name": object, "namespace": ns},
@@ -104,13 +106,13 @@ func TestDescribeProvisionedFailingAndUnprovisionedMachinesWithTheirEvents(t *te
 	_ = unstructured.SetNestedSlice(vm.Object, []any{map[string]any{"type": "Ready", "status": "False", "reason": "VMINotExists", "message": "VMI does not exist"}}, "status", "conditions")
 	s.updateStatus(t, a, cluster.VirtualMachines, vm)
 	// Events of each object: on the remote for the VMs, VMI and PVCs, on the supervisor for the Machines.
-	s.event(t, a, ns, "up-1", "VirtualMachine", "vm-up", "Normal", "SuccessfulCreate", "Started the virtual machine", "2026-01-01T10:00:00Z")
-	s.event(t, a, ns, "up-2", "VirtualMachineInstance", "vm-up", "Normal", "Migrated", "The VirtualMachineInstance migrated to node node-7.", "2026-01-01T11:00:00Z")
-	s.event(t, a, ns, "pend-1", "PersistentVolumeClaim", "vm-pend-data-pvc", "Warning", "ProvisioningFailed", "no volume plugin matched", "2026-01-01T10:00:00Z")
-	s.event(t, a, ns, "pend-2", "VirtualMachine", "vm-pend", "Normal", "SuccessfulCreate", "Created", "2026-01-01T09:00:00Z")
-	s.event(t, a, ns, "other", "VirtualMachine", "vm-someone-else", "Warning", "NotMine", "not this Machine's", "2026-01-01T09:00:00Z")
-	s.event(t, s.env.Supervisor, ns, "noclass-1", "Machine", "noclass", "Warning", "MachineClassNotFound", `machineclass "missing" not found`, "2026-01-01T10:00:00Z")
-	s.event(t, s.env.Supervisor, ns, "new-1", "Machine", "new", "Normal", "Waiting", "waiting for the operator", "2026-01-01T10:00:00Z")
+	s.event(t, a, ns, "up-1", "VirtualMachine", "vm-up", "Normal", "SuccessfulCreate", "Started the virtual machine", 5*time.Minute)
+	s.event(t, a, ns, "up-2", "VirtualMachineInstance", "vm-up", "Normal", "Migrated", "The VirtualMachineInstance migrated to node node-7.", 3*time.Minute)
+	s.event(t, a, ns, "pend-1", "PersistentVolumeClaim", "vm-pend-data-pvc", "Warning", "ProvisioningFailed", "no volume plugin matched", 5*time.Minute)
+	s.event(t, a, ns, "pend-2", "VirtualMachine", "vm-pend", "Normal", "SuccessfulCreate", "Created", 7*time.Minute)
+	s.event(t, a, ns, "other", "VirtualMachine", "vm-someone-else", "Warning", "NotMine", "not this Machine's", 7*time.Minute)
+	s.event(t, s.env.Supervisor, ns, "noclass-1", "Machine", "noclass", "Warning", "MachineClassNotFound", `machineclass "missing" not found`, 5*time.Minute)
+	s.event(t, s.env.Supervisor, ns, "new-1", "Machine", "new", "Normal", "Waiting", "waiting for the operator", 5*time.Minute)
 
 	m := s.mark(t)
 	r = mustSucceed(t, s.plugin(t, "describe", "-n", ns, "up", "pend", "noclass", "new"))
@@ -165,6 +167,7 @@ func TestDescribeProvisionedFailingAndUnprovisionedMachinesWithTheirEvents(t *te
 
 	t.Run("json", func(t *testing.T) {
 		r := mustSucceed(t, s.plugin(t, "describe", "-n", ns, "up", "new", "-o", "json"))
+		t.Logf("describe -o json:\n%s", r.stdout)
 		var doc struct {
 			Items []struct {
 				Machine struct{ Namespace, Name, Phase, Class string } `json:"machine"`
@@ -222,7 +225,7 @@ func TestDescribeProvisionedFailingAndUnprovisionedMachinesWithTheirEvents(t *te
 				t.Errorf("%s: %d event lists without --show-events", p.Name, n)
 			}
 		}
-		s.event(t, a, ns, "up-3", "VirtualMachine", "vm-up", "Warning", "Later", "a later event", "2026-01-01T12:00:00Z")
+		s.event(t, a, ns, "up-3", "VirtualMachine", "vm-up", "Warning", "Later", "a later event", time.Minute)
 		r = mustSucceed(t, s.plugin(t, "describe", "-n", ns, "up", "--max-events=1"))
 		if strings.Contains(r.stdout, "SuccessfulCreate") || !strings.Contains(r.stdout, "Later") || !strings.Contains(r.stdout, "Migrated") {
 			t.Errorf("--max-events=1 keeps each object's last event:\n%s", r.stdout)
@@ -276,7 +279,7 @@ func TestDescribeReadsTheSameRequestsFor200MachinesAsFor2(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i%2 == 0 {
-			s.event(t, a, ns, fmt.Sprintf("e%03d", i), "VirtualMachine", fmt.Sprintf("vm-m%03d", i), "Normal", "Created", "made", "2026-01-01T10:00:00Z")
+			s.event(t, a, ns, fmt.Sprintf("e%03d", i), "VirtualMachine", fmt.Sprintf("vm-m%03d", i), "Normal", "Created", "made", 5*time.Minute)
 		}
 	}
 	count := func(args ...string) (map[string]int, map[string]int, result) {

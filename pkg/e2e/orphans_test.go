@@ -115,6 +115,7 @@ func TestOrphansOfEveryKindWithARunnableFixAndNothingWritten(t *testing.T) {
 		t.Logf("orphans -o wide:\n%s", r.stdout)
 		mustContain(t, "wide", r.stdout, "DETAIL", "Machine "+ns+"/gone does not exist", "no VirtualMachine on kv-b, the cluster its annotation chose")
 		r = mustExit(t, s.plugin(t, "orphans", "-n", ns, "--min-age=0", "-o", "json"), 1)
+		t.Logf("orphans -o json:\n%s", r.stdout)
 		var doc struct {
 			Items      []map[string]any `json:"items"`
 			Unreadable []map[string]any `json:"unreadable"`
