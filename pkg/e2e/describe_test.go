@@ -339,3 +339,30 @@ func TestDescribeAndOrphansNeverShowSecretData(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeOfAMachineOnAHangingClusterSaysSoWithinTheTimeout: the hanging cluster's Machine shows
+// why in its tree, the healthy cluster's Machine is described, and the run ends within the timeout.
+func TestDescribeOfAMachineOnAHangingClusterSaysSoWithinTheTimeout(t *testing.T) {
+	s := needEnv(t)
+	ns := fmt.Sprintf("dh%d", nsCounter.Add(1))
+	s.registerTemporarily(t, "kv-hang", withServer(t, s.env.Remote(remoteA).Kubeconfig, hangingServer(t)))
+	s.create(t, s.nsSup, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+	s.create(t, s.nsSup, machineYAML(ns, "far", annotation("kv-hang"), "")+"---\n"+machineYAML(ns, "near", annotation(remoteA), ""))
+	// Machines on this supervisor point at a cluster that goes away with the test: they go too.
+	t.Cleanup(func() {
+		for _, name := range []string{"far", "near"} {
+			_ = deleteObject(context.Background(), s.client(t, s.nsSup), cluster.Machines, ns, name)
+		}
+	})
+	start := time.Now()
+	r := s.kubectl(t, call{args: []string{"vitimachine", "describe", "-n", ns, "far", "near", "--cluster-timeout=3s"}, supervisor: s.nsSup})
+	mustExit(t, r, 2)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("took %s with --cluster-timeout=3s", took)
+	}
+	mustContain(t, "describe", normalized(r.stdout),
+		"Error Unreadable cluster kv-hang did not answer within --cluster-timeout=3s",
+		"Cluster/kv-a v1.37.2 chosen by annotation",
+		"VirtualMachine NotProvisioned no VM on this cluster")
+	mustContain(t, "stderr", r.stderr, "1 Machine could not be described")
+}

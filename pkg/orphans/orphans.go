@@ -384,5 +384,10 @@ func explain(ctx context.Context, err error, timeout time.Duration) error {
 	if timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("did not answer within --cluster-timeout=%s", timeout)
 	}
+	// The cluster is named where the error is shown.
+	var le *status.ListError
+	if errors.As(err, &le) {
+		return errors.New(strings.TrimPrefix(err.Error(), "cluster "+le.Cluster.Name+": "))
+	}
 	return err
 }
