@@ -105,6 +105,12 @@ func TestDescribeProvisionedFailingAndUnprovisionedMachinesWithTheirEvents(t *te
 	_ = unstructured.SetNestedField(vm.Object, "WaitingForVolumeBinding", "status", "printableStatus")
 	_ = unstructured.SetNestedSlice(vm.Object, []any{map[string]any{"type": "Ready", "status": "False", "reason": "VMINotExists", "message": "VMI does not exist"}}, "status", "conditions")
 	s.updateStatus(t, a, cluster.VirtualMachines, vm)
+	// up's NetworkConfiguration on the supervisor: its MAC, and the address allocated to it.
+	s.create(t, s.env.Supervisor, "apiVersion: vitistack.io/v1alpha1\nkind: NetworkConfiguration\nmetadata:\n  name: up\n  namespace: "+ns+
+		"\nspec:\n  name: up\n  networkInterfaces:\n  - {name: default, macAddress: \"02:12:00:00:00:07\"}\n")
+	nc := s.get(t, s.env.Supervisor, cluster.NetworkConfigurations, ns, "up")
+	_ = unstructured.SetNestedSlice(nc.Object, []any{map[string]any{"macAddress": "02:12:00:00:00:07", "ipv4Addresses": []any{"10.0.42.7"}}}, "status", "networkInterfaces")
+	s.updateStatus(t, s.env.Supervisor, cluster.NetworkConfigurations, nc)
 	// Events of each object: on the remote for the VMs, VMI and PVCs, on the supervisor for the Machines.
 	s.event(t, a, ns, "up-1", "VirtualMachine", "vm-up", "Normal", "SuccessfulCreate", "Started the virtual machine", 5*time.Minute)
 	s.event(t, a, ns, "up-2", "VirtualMachineInstance", "vm-up", "Normal", "Migrated", "The VirtualMachineInstance migrated to node node-7.", 3*time.Minute)
