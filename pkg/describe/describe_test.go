@@ -207,3 +207,33 @@ func TestDescribeWithoutCDIOrMultusAndWithADeadCluster(t *testing.T) {
 		t.Errorf("unresolvable: %+v", it)
 	}
 }
+
+func TestDescribeAcrossManyNamespacesListsEachKindOnceAcrossTheCluster(t *testing.T) {
+	w := clustertest.NewWorld([]string{"kv-a"})
+	var machines []*vitistackv1alpha1.Machine
+	for i := range status.NamespaceLists + 1 {
+		ns := fmt.Sprintf("n%d", i)
+		add(t, w.Remotes["kv-a"], strings.ReplaceAll(vmWeb, "namespace: a", "namespace: "+ns))
+		machines = append(machines, machine(ns, "web", "kv-a", ""))
+	}
+	store := status.NewStore()
+	store.KeepWhole(nil)
+	r := &describe.Reader{Supervisor: w.Supervisor.Client, Store: store, Resolver: w.Resolver(target.Options{ListVMs: store.ListVMs}),
+		Options: describe.Options{Events: true}}
+	w.Reset()
+	rep := r.Read(context.Background(), machines)
+	for _, it := range rep.Items {
+		if it.VM == nil || it.VM.Name != "vm-web" || it.Error != "" {
+			t.Errorf("%s: %+v", it.Machine.Namespace, it)
+		}
+	}
+	want := "map[list datavolumes:1 list events:1 list network-attachment-definitions:1 list persistentvolumeclaims:1 list secrets:1 list virtualmachineinstances:1 list virtualmachines:1]"
+	if got := fmt.Sprint(w.Remotes["kv-a"].Requests()); got != want {
+		t.Errorf("remote requests for %d namespaces: %s\nwant %s", len(machines), got, want)
+	}
+	for _, a := range w.Remotes["kv-a"].Fake.Actions() {
+		if a.GetNamespace() != "" {
+			t.Errorf("a request in namespace %q: %v", a.GetNamespace(), a)
+		}
+	}
+}
