@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
@@ -371,4 +374,61 @@ func TestDescribeOfAMachineOnAHangingClusterSaysSoWithinTheTimeout(t *testing.T)
 		"Cluster/kv-a v1.37.2 chosen by annotation",
 		"VirtualMachine NotProvisioned no VM on this cluster")
 	mustContain(t, "stderr", r.stderr, "1 Machine could not be described")
+}
+
+// TestDescribeShowsADataVolumeWithItsImportProgress installs a minimal DataVolume CRD on kv-b for
+// the test (the test CRDs have no CDI DataVolume) and describes a VM booting from one.
+func TestDescribeShowsADataVolumeWithItsImportProgress(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	b := s.env.Remote(remoteB)
+	ctx := context.Background()
+	dyn, err := dynamic.NewForConfig(b.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	crd := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": map[string]any{"name": "datavolumes.cdi.kubevirt.io"},
+		"spec": map[string]any{"group": "cdi.kubevirt.io", "scope": "Namespaced",
+			"names": map[string]any{"plural": "datavolumes", "singular": "datavolume", "kind": "DataVolume", "listKind": "DataVolumeList"},
+			"versions": []any{map[string]any{"name": "v1beta1", "served": true, "storage": true, "subresources": map[string]any{"status": map[string]any{}},
+				"schema": map[string]any{"openAPIV3Schema": map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}}}}
+	if _, err := dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = dyn.Resource(crdGVR).Delete(context.Background(), "datavolumes.cdi.kubevirt.io", metav1.DeleteOptions{})
+	})
+	s.create(t, b, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+	dv := testenv.Object("cdi.kubevirt.io/v1beta1", "DataVolume", ns, "vm-iso-iso")
+	dv.Object["spec"] = map[string]any{"source": map[string]any{"http": map[string]any{"url": "https://example.com/os.iso"}},
+		"storage": map[string]any{"storageClassName": "standard", "resources": map[string]any{"requests": map[string]any{"storage": "2Gi"}}}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err = dyn.Resource(cluster.DataVolumes.GVR).Namespace(ns).Create(ctx, dv, metav1.CreateOptions{})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("create the DataVolume once its CRD is served: %v", err)
+	}
+	live := s.get(t, b, cluster.DataVolumes, ns, "vm-iso-iso")
+	_ = unstructured.SetNestedMap(live.Object, map[string]any{"phase": "ImportInProgress", "progress": "45.00%"}, "status")
+	s.updateStatus(t, b, cluster.DataVolumes, live)
+	vm := testenv.Object("kubevirt.io/v1", "VirtualMachine", ns, "vm-iso")
+	vm.SetLabels(map[string]string{"vitistack.io/source-machine": "iso"})
+	vm.Object["spec"] = map[string]any{"runStrategy": "Always", "template": map[string]any{"spec": map[string]any{
+		"domain":  map[string]any{"devices": map[string]any{}},
+		"volumes": []any{map[string]any{"name": "iso", "dataVolume": map[string]any{"name": "vm-iso-iso"}}}}}}
+	if err := testenv.Create(ctx, s.client(t, b), cluster.VirtualMachines, vm); err != nil {
+		t.Fatal(err)
+	}
+	s.create(t, s.env.Supervisor, machineYAML(ns, "iso", annotation(remoteB), ""))
+	r := mustSucceed(t, s.plugin(t, "describe", "-n", ns, "iso"))
+	wantLine(t, r, "DataVolume/vm-iso-iso", "DataVolume/vm-iso-iso ImportInProgress progress 45.00% · size 2Gi · class standard")
+	r = mustSucceed(t, s.plugin(t, "describe", "-n", ns, "iso", "-o", "json"))
+	mustContain(t, "json", r.stdout, `"kind": "DataVolume"`, `"progress": "45.00%"`)
 }
