@@ -23,12 +23,14 @@ const (
 	Status     Command = "status"
 	Delete     Command = "delete"
 	Doctor     Command = "doctor"
+	Describe   Command = "describe"
+	Orphans    Command = "orphans"
 	Completion Command = "completion"
 )
 
 // Commands are every command of the table, in the order reports show them.
 func Commands() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Doctor, Completion}
+	return []Command{Create, Diff, NSSync, Status, Delete, Doctor, Describe, Orphans, Completion}
 }
 
 // Scope is where a rule's requests go, and so where the caller needs the rule.
@@ -98,7 +100,9 @@ const (
 )
 
 // resolving are the commands that resolve Machines to remote clusters through KubevirtConfigs.
-func resolving() []Command { return []Command{Create, Diff, NSSync, Status, Delete, Doctor} }
+func resolving() []Command {
+	return []Command{Create, Diff, NSSync, Status, Delete, Doctor, Describe, Orphans}
+}
 
 // Rules is the table: everything the plugin's commands may request, on the supervisor and on each
 // remote cluster. The rules of commands still being built (status, delete, cloud-init, networks) are
@@ -109,12 +113,12 @@ func Rules() []Rule {
 
 func supervisorRules() []Rule {
 	return []Rule{
-		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete}, false,
+		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Describe}, false,
 			"read a Machine named on the command line or given with -f"},
 		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Create, Diff}, false,
 			"read the Machines of a file batch with one list per namespace; -l lists the namespace's Machines"},
-		{sup, cluster.Machines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Doctor}, false,
-			"list the Machines of every namespace in one paged list (ns-sync, status -A, doctor; also create and diff -A)"},
+		{sup, cluster.Machines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Doctor, Describe, Orphans}, false,
+			"list the Machines of every namespace in one paged list (ns-sync, status -A, doctor, describe -l, orphans; also create and diff -A)"},
 		{sup, cluster.Machines, []string{"create"}, MachineNamespaces, []Command{Create}, false,
 			"create a Machine given with -f when it is absent (never updated)"},
 		{sup, cluster.Machines, []string{"patch"}, MachineNamespaces, []Command{Create, NSSync}, false,
@@ -133,10 +137,14 @@ func supervisorRules() []Rule {
 			"the Machine's NetworkNamespace, found as the operator finds it: pod network or Multus"},
 		{sup, cluster.NetworkNamespaces, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Doctor}, false,
 			"one list across all namespaces when a run spans several (status -o wide); the Machines that need Multus (doctor)"},
-		{sup, cluster.NetworkConfigurations, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Status}, false,
+		{sup, cluster.MachineClasses, []string{"list"}, ClusterWide, []Command{Describe}, false,
+			"whether each Machine's MachineClass exists: one list per run"},
+		{sup, cluster.Events, []string{"list"}, MachineNamespaces, []Command{Describe}, false,
+			"the last events of the Machine and its NetworkConfiguration: one list per namespace"},
+		{sup, cluster.NetworkConfigurations, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Status, Describe}, false,
 			"the MAC address kept in the Machine's NetworkConfiguration"},
-		{sup, cluster.NetworkConfigurations, []string{"list"}, ClusterWide, []Command{Create, Diff, Status}, false,
-			"one list across all namespaces when a run spans several (status -o wide)"},
+		{sup, cluster.NetworkConfigurations, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Describe}, false,
+			"one list across all namespaces when a run spans several (status -o wide, describe)"},
 		{sup, cluster.NetworkConfigurations, []string{"get"}, MachineNamespaces, []Command{Create, Delete}, false,
 			"after a write that failed, whether it was stored; the NetworkConfiguration delete removes"},
 		{sup, cluster.NetworkConfigurations, []string{"create", "update"}, MachineNamespaces, []Command{Create}, false,
@@ -204,8 +212,24 @@ func remoteRules() []Rule {
 			"create the NetworkAttachmentDefinition of a VLAN or static-IP network before the VM"},
 		{remote, cluster.NetworkAttachmentDefinitions, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete a NetworkAttachmentDefinition no other VM uses (--wait watches it go)"},
-		{remote, cluster.Events, []string{"list"}, MachineNamespaces, []Command{Create}, false,
-			"create --wait shows the VM's last warning event when it times out"},
+		{remote, cluster.Events, []string{"list"}, MachineNamespaces, []Command{Create, Describe}, false,
+			"create --wait shows the VM's last warning event when it times out; describe shows each object's last events"},
+		{remote, cluster.Events, []string{"list"}, ClusterWide, []Command{Describe}, false,
+			"describe across more than 5 namespaces: one event list per cluster"},
+		{remote, cluster.VirtualMachines, []string{"list"}, ClusterWide, []Command{Describe, Orphans}, false,
+			"the VMs of the namespace, or of the cluster (orphans -A, describe across many namespaces)"},
+		{remote, cluster.VirtualMachineInstances, []string{"list"}, ClusterWide, []Command{Describe, Orphans}, false,
+			"phase, node, addresses, guest agent and last migration of the VM's instance; instances without a VM"},
+		{remote, cluster.PVCs, []string{"list"}, ClusterWide, []Command{Describe, Orphans}, false,
+			"the Machine's disks; PVCs labelled for a Machine that is gone"},
+		{remote, cluster.DataVolumes, []string{"list"}, ClusterWide, []Command{Describe}, false,
+			"phase and import progress of the Machine's DataVolumes (without CDI there are none)"},
+		{remote, cluster.NetworkAttachmentDefinitions, []string{"list"}, ClusterWide, []Command{Describe, Orphans}, false,
+			"the NetworkAttachmentDefinitions the VM uses; those no VM uses (without Multus there are none)"},
+		{remote, cluster.Secrets, []string{"list"}, MachineNamespaces, []Command{Describe}, false,
+			"whether the cloud-init Secret exists and its keys (its data is dropped as it is read, never shown)"},
+		{remote, cluster.Secrets, []string{"list"}, ClusterWide, []Command{Orphans}, false,
+			"cloud-init Secrets labelled for a Machine that is gone (only Secrets with the vitistack.io/source-machine label are listed)"},
 		{remote, cluster.SelfSubjectAccessReviews, []string{"create"}, ClusterWide, []Command{Doctor}, false,
 			"ask the API server what the kubeconfig's identity may do (stores nothing)"},
 	}

@@ -23,6 +23,7 @@ var (
 	VirtualMachineInstances      = Resource{GVR: schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstances"}, Kind: "VirtualMachineInstance", Namespaced: true}
 	NetworkNamespaces            = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "networknamespaces"}, Kind: "NetworkNamespace", Namespaced: true}
 	NetworkConfigurations        = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "networkconfigurations"}, Kind: "NetworkConfiguration", Namespaced: true}
+	DataVolumes                  = Resource{GVR: schema.GroupVersionResource{Group: "cdi.kubevirt.io", Version: "v1beta1", Resource: "datavolumes"}, Kind: "DataVolume", Namespaced: true}
 	NetworkAttachmentDefinitions = Resource{GVR: schema.GroupVersionResource{Group: "k8s.cni.cncf.io", Version: "v1", Resource: "network-attachment-definitions"}, Kind: "NetworkAttachmentDefinition", Namespaced: true}
 )
 

@@ -88,6 +88,8 @@ deletes, and only what create made for the Machines it is given; never a namespa
 		NewCmdDelete(o),
 		NewCmdStatus(o),
 		NewCmdDoctor(o),
+		NewCmdDescribe(o),
+		NewCmdOrphans(o),
 	)
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"sort"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type Store struct {
 	wanted map[string]bool
 	// full keeps whole VirtualMachines, for drift.
 	full bool
+	// whole keeps every object whole (KeepWhole); selectors narrow some resources' lists.
+	whole     bool
+	selectors map[string]string
 }
 
 // NewStore returns an empty Store.
@@ -60,7 +64,7 @@ type object struct {
 	ready  bool
 	node   string
 	ips    []string
-	// full is the whole VirtualMachine, kept for drift only.
+	// full is the whole VirtualMachine, kept for drift (or, with KeepWhole, any whole object).
 	full map[string]any
 }
 
@@ -154,7 +158,7 @@ func (s *Store) relist(ctx context.Context, c *cluster.Client, r cluster.Resourc
 // resourceVersion; each (when not nil) sees every object first.
 func (s *Store) read(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace string, each func(*unstructured.Unstructured) error) (map[string]map[string]*object, string, error) {
 	items := map[string]map[string]*object{}
-	rv, err := c.ListFrom(ctx, r, namespace, "", func(u *unstructured.Unstructured) error {
+	rv, err := c.ListFrom(ctx, r, namespace, s.selectors[r.GVR.Resource], func(u *unstructured.Unstructured) error {
 		if each != nil {
 			if err := each(u); err != nil {
 				return err
@@ -320,5 +324,67 @@ func (s *Store) putLocked(items map[string]map[string]*object, r cluster.Resourc
 	if items[ns] == nil {
 		items[ns] = map[string]*object{}
 	}
-	items[ns][u.GetName()] = slim(r, u, s.full)
+	o := slim(r, u, s.full)
+	if s.whole {
+		o.full = whole(r, u)
+	}
+	items[ns][u.GetName()] = o
+}
+
+// KeepWhole makes the Store keep every object it lists whole, for the commands that show more of
+// them than status's columns (describe, orphans), in every namespace. A Secret never keeps its
+// data: each value is dropped as the list is read, and only its keys stay (each mapped to "").
+// selectors narrow the lists of some resources (by resource, such as "secrets") with a label
+// selector. Call it before the first list.
+func (s *Store) KeepWhole(selectors map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.whole, s.wanted, s.selectors = true, nil, selectors
+}
+
+// Objects lists a resource of a cluster in a namespace ("" for all), unless the run listed it
+// before (a list across the cluster answers for every namespace), and returns the kept objects of
+// that namespace, by namespace and name. A failed list is a *ListError. Objects are shared: do not
+// modify them.
+func (s *Store) Objects(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace string) ([]*unstructured.Unstructured, error) {
+	l, _ := s.list(ctx, c, r, namespace, nil)
+	if l.err != nil {
+		return nil, &ListError{Cluster: c.ID, Resource: r, Namespace: namespace, Err: l.err}
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range s.snapshot(l, namespace) {
+		if o.full != nil {
+			out = append(out, &unstructured.Unstructured{Object: o.full})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].GetNamespace() != out[j].GetNamespace() {
+			return out[i].GetNamespace() < out[j].GetNamespace()
+		}
+		return out[i].GetName() < out[j].GetName()
+	})
+	return out, nil
+}
+
+// whole is what KeepWhole keeps of an object: all of it, but a Secret's data only as its keys.
+func whole(r cluster.Resource, u *unstructured.Unstructured) map[string]any {
+	if r.GVR.Resource != cluster.Secrets.GVR.Resource {
+		return u.Object
+	}
+	keys := map[string]any{}
+	for _, field := range []string{"data", "stringData"} {
+		if m, ok := u.Object[field].(map[string]any); ok {
+			for k := range m {
+				keys[k] = ""
+			}
+		}
+	}
+	out := map[string]any{}
+	for k, v := range u.Object {
+		if k != "data" && k != "stringData" {
+			out[k] = v
+		}
+	}
+	out["data"] = keys
+	return out
 }

@@ -30,7 +30,7 @@ const Version = "v1.37.2"
 var Resources = []cluster.Resource{
 	cluster.Namespaces, cluster.PVCs, cluster.Secrets, cluster.ConfigMaps, cluster.StorageClasses, cluster.StorageProfiles,
 	cluster.VirtualMachines, cluster.VirtualMachineInstances, cluster.Machines, cluster.KubevirtConfigs, cluster.MachineClasses,
-	cluster.NetworkNamespaces, cluster.NetworkConfigurations, cluster.NetworkAttachmentDefinitions, cluster.Events,
+	cluster.NetworkNamespaces, cluster.NetworkConfigurations, cluster.NetworkAttachmentDefinitions, cluster.Events, cluster.DataVolumes,
 }
 
 // Cluster is a fake cluster and its client.
