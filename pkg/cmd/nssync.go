@@ -113,7 +113,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, true)
+	res, err := o.Target.resolver(o.root, sup, "", true)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 		Supervisor: sup,
 		Resolver:   res,
 		Writer:     o.DryRun.Writer(),
-		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value}, ClusterTimeout: o.Target.ClusterTimeout,
+		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value},
 			Concurrency: o.Concurrency, CheckOrphans: o.namespace == "" && o.Selector == ""},
 	}
 	if isTerminal(o.root.ErrOut) {

@@ -106,7 +106,7 @@ func (f *PipelineFlags) complete(c *cobra.Command, root *RootOptions, args []str
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.Target.resolver(root, sup, opts.Render.Naming, f.Target.ClusterTimeout, false)
+	res, err := f.Target.resolver(root, sup, opts.Render.Naming, false)
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,20 @@ func withServer(t *testing.T, kubeconfig []byte, addr string) []byte {
 	return out
 }
 
+// currentContext is the name of a kubeconfig's current context: the context --cluster-timeout's
+// error names for a KubevirtConfig whose Secret holds that kubeconfig.
+func currentContext(t *testing.T, kubeconfig []byte) string {
+	t.Helper()
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.CurrentContext == "" {
+		t.Fatal("the kubeconfig has no current context")
+	}
+	return cfg.CurrentContext
+}
+
 // registerTemporarily registers a KubevirtConfig on the ns-sync supervisor for one test.
 func (s *suite) registerTemporarily(t *testing.T, name string, kubeconfig []byte) {
 	t.Helper()

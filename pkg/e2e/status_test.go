@@ -293,7 +293,7 @@ func TestStatusShowsEveryRowWhenAClusterIsDeadOrHangs(t *testing.T) {
 			t.Errorf("%s: %q\n%s", name, got, r)
 		}
 	}
-	if got := statusRow(r.stdout, "hung", false); len(got) != 4 || got[3] != "error: cluster kv-hang did not answer within --cluster-timeout=3s" {
+	if got := statusRow(r.stdout, "hung", false); len(got) != 4 || got[3] != "error: cluster kv-hang (context "+currentContext(t, good)+") did not answer within --cluster-timeout=3s" {
 		t.Errorf("hung: %q\n%s", got, r)
 	}
 	mustContain(t, "stderr", r.stderr, "3 Machines could not be read")

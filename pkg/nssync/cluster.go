@@ -2,7 +2,6 @@ package nssync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -20,15 +19,10 @@ type clusterResult struct {
 	orphans    []Orphan
 }
 
-// syncCluster does one cluster's work under its deadline: one paged namespace list, then the
+// syncCluster does one cluster's work under its deadline (cluster.Client.Bound): one paged namespace list, then the
 // creates of the missing namespaces, a bounded number at a time.
 func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 	id := g.client.ID
-	if s.Options.ClusterTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.Options.ClusterTimeout)
-		defer cancel()
-	}
 	start := time.Now()
 	s.progress(fmt.Sprintf("%s: listing namespaces (%d needed)", id, len(g.namespaces)))
 	names := make([]string, 0, len(g.namespaces))
@@ -40,7 +34,7 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 
 	live, orphans, err := s.listNamespaces(ctx, g.client, g)
 	if err != nil {
-		msg := s.clusterError(ctx, "list namespaces", err)
+		msg := s.clusterError("list namespaces", err)
 		out := clusterResult{}
 		for _, ns := range names {
 			out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: pipeline.Failed, Message: msg})
@@ -110,25 +104,18 @@ func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*pi
 	batch.Each(len(missing), s.Options.Concurrency, func(i int) {
 		it := missing[i]
 		if ctx.Err() != nil {
-			it.Result, it.ResultMessage = pipeline.Failed, s.clusterError(ctx, "create namespace", ctx.Err())
+			it.Result, it.ResultMessage = pipeline.Failed, s.clusterError("create namespace", ctx.Err())
 			return
 		}
 		if out := applier.Apply(ctx, c, it); out.Result == write.Failed && ctx.Err() != nil {
-			it.ResultMessage = s.clusterError(ctx, "create namespace", out.Err)
+			it.ResultMessage = s.clusterError("create namespace", out.Err)
 		}
 	})
 }
 
-// clusterError words an error, saying plainly when the cluster's deadline passed (the run's, or
-// the client's own: cluster.Client.Bound).
-func (s *Syncer) clusterError(ctx context.Context, what string, err error) string {
-	var te *cluster.TimeoutError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, te.Timeout)
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, s.Options.ClusterTimeout)
-	}
+// clusterError words an error; a missed deadline in the one wording of --cluster-timeout
+// (cluster.TimeoutError).
+func (s *Syncer) clusterError(what string, err error) string {
 	return fmt.Sprintf("%s: %v", what, err)
 }
 

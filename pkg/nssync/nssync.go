@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 
@@ -22,12 +21,11 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
-// Options of a run. Zero ClusterTimeout means no deadline; zero Concurrency means 1.
+// Options of a run. Zero Concurrency means 1. Each cluster's deadline is its client's
+// (cluster.Client.Bound).
 type Options struct {
 	// Namespace carries the managed-by label of created namespaces (also how orphans are found).
 	Namespace render.Options
-	// ClusterTimeout bounds all the work on one remote cluster.
-	ClusterTimeout time.Duration
 	// Concurrency is the number of namespace creates in flight per cluster.
 	Concurrency int
 	// CheckOrphans reports managed namespaces that no Machine needs; only meaningful when every

@@ -63,16 +63,13 @@ type Options struct {
 	Policy Policy
 	// Limits are the client rate limits and the per-request timeout for every remote cluster.
 	Limits cluster.Limits
-	// ClusterTimeout bounds all the work on each remote cluster, from its first request
-	// (cluster.Client.Bound): a cluster that hangs fails its own Machines with a
-	// *cluster.TimeoutError after that long, and costs no more. Zero means no bound.
+	// ClusterTimeout bounds all the work on each remote cluster, counting only the time its own
+	// requests are in flight (cluster.Client.Bound): a cluster that hangs fails its own Machines
+	// with a *cluster.TimeoutError after that long, and costs no more. Zero means no bound.
 	ClusterTimeout time.Duration
 	// NewClient builds the client of a remote cluster from its configuration; nil means
 	// cluster.New with Limits. Tests inject clients over fakes.
 	NewClient func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error)
-	// SearchTimeout bounds each cluster's answer in the VM search; 0 means no bound beyond the
-	// caller's context. A cluster that fails or times out once is not searched again in the run.
-	SearchTimeout time.Duration
 	// IndexVMs makes the VM search list each cluster's VMs once, across all namespaces, instead of
 	// one namespace per Machine: cheaper when many Machines are resolved in one run (ns-sync).
 	IndexVMs bool
@@ -139,7 +136,7 @@ func (r *Resolver) overrideClient() (*cluster.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.override == nil {
-		c, err := r.newClient(cluster.RemoteID(r.opts.OverrideName), r.opts.Override)
+		c, err := r.newClient(cluster.RemoteID(r.opts.OverrideName), r.opts.OverrideName, r.opts.Override)
 		if err != nil {
 			return nil, err
 		}
@@ -229,19 +226,21 @@ func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, err
 	if !ok {
 		return nil, fmt.Errorf("KubevirtConfig %q: Secret %q has no %q key (keys: %s)", name, src.SecretRef, vitistack.SecretKeyKubeconfig, orNone(keys(data)))
 	}
-	cfg, err := UntrustedConfig(raw, src, r.opts.Policy)
+	cfg, kubeContext, err := untrustedConfig(raw, src, r.opts.Policy)
 	if err != nil {
 		return nil, err
 	}
-	return r.newClient(cluster.RemoteID(name), cfg)
+	return r.newClient(cluster.RemoteID(name), kubeContext, cfg)
 }
 
-// newClient builds a remote cluster's client, bounded by ClusterTimeout.
-func (r *Resolver) newClient(id cluster.ID, cfg *rest.Config) (*cluster.Client, error) {
+// newClient builds a remote cluster's client, reached through the kubeconfig context kubeContext,
+// bounded by ClusterTimeout.
+func (r *Resolver) newClient(id cluster.ID, kubeContext string, cfg *rest.Config) (*cluster.Client, error) {
 	c, err := r.opts.NewClient(id, cfg)
 	if err != nil {
 		return nil, err
 	}
+	c.Context = kubeContext
 	c.Bound(r.opts.ClusterTimeout)
 	return c, nil
 }
