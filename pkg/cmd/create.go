@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 )
 
@@ -153,7 +154,7 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 }
 
 // printReport prints the report as --report says: the table and the summary line, or the data.
-func (o *CreateOptions) printReport(w io.Writer, plans []*pipeline.Plan, sum pipeline.Summary) error {
+func (o *CreateOptions) printReport(w io.Writer, plans []*pipeline.Plan, sum plan.Summary) error {
 	if o.Report != "table" {
 		return printer.ReportStructured(w, o.Report, printer.Rows(plans), sum)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/source"
@@ -164,7 +164,7 @@ func (o *NSSyncOptions) print(rep *nssync.Report) error {
 	if o.Diff {
 		var pairs []diff.Pair
 		for _, n := range rep.Namespaces {
-			if n.Action != pipeline.WouldCreate && n.Action != pipeline.Created {
+			if n.Action != plan.WouldCreate && n.Action != plan.Created {
 				continue
 			}
 			pairs = append(pairs, diff.Pair{Cluster: n.Cluster, Name: diff.KubectlName("v1", "Namespace", "", n.Namespace), Desired: n.Desired})

@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/facts"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
@@ -159,7 +159,7 @@ func (d *Doctor) storageRow(ctx context.Context, c *cluster.Client) Check {
 		row.Result, row.Detail = OK, fmt.Sprintf("--storage-class %s: the default class is not used", d.Options.StorageClass)
 		return row
 	}
-	class, err := pipeline.DefaultStorageClass(ctx, c)
+	class, err := facts.DefaultStorageClass(ctx, c)
 	switch {
 	case apierrors.IsForbidden(err):
 		row.Result, row.Detail = Fail, err.Error()+"; grant list on storageclasses.storage.k8s.io, or pass --storage-class"

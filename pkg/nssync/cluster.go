@@ -11,6 +11,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -37,20 +38,20 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 		msg := s.clusterError("list namespaces", err)
 		out := clusterResult{}
 		for _, ns := range names {
-			out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: pipeline.Failed, Message: msg})
+			out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: plan.Failed, Message: msg})
 		}
 		s.progress(fmt.Sprintf("%s: failed after %s", id, time.Since(start).Round(time.Millisecond)))
 		return out
 	}
-	items := make([]*pipeline.Item, len(names))
-	var missing []*pipeline.Item
+	items := make([]*plan.Item, len(names))
+	var missing []*plan.Item
 	for i, ns := range names {
 		it, err := pipeline.PlanNamespace(id, ns, live[ns], s.Options.Namespace)
 		if err != nil {
-			it = &pipeline.Item{Cluster: id, Resource: cluster.Namespaces, Name: ns, Action: pipeline.Failed, Message: err.Error()}
+			it = &plan.Item{Cluster: id, Resource: cluster.Namespaces, Name: ns, Action: plan.Failed, Message: err.Error()}
 		}
 		items[i] = it
-		if it.Write == pipeline.CreateObject {
+		if it.Write == plan.CreateObject {
 			missing = append(missing, it)
 		}
 	}
@@ -58,8 +59,8 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 	out := clusterResult{}
 	for i, ns := range names {
 		a, msg := items[i].Final()
-		if a == pipeline.Unchanged {
-			a = pipeline.Exists
+		if a == plan.Unchanged {
+			a = plan.Exists
 		}
 		out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: a, Message: msg, Desired: items[i].Desired})
 	}
@@ -99,12 +100,12 @@ func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client, g *group
 }
 
 // createAll creates the missing namespaces, Options.Concurrency at a time.
-func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*pipeline.Item) {
-	applier := pipeline.Applier{Writer: s.Writer}
+func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*plan.Item) {
+	applier := plan.Applier{Writer: s.Writer}
 	batch.Each(len(missing), s.Options.Concurrency, func(i int) {
 		it := missing[i]
 		if ctx.Err() != nil {
-			it.Result, it.ResultMessage = pipeline.Failed, s.clusterError("create namespace", ctx.Err())
+			it.Result, it.ResultMessage = plan.Failed, s.clusterError("create namespace", ctx.Err())
 			return
 		}
 		if out := applier.Apply(ctx, c, it); out.Result == write.Failed && ctx.Err() != nil {

@@ -1,6 +1,6 @@
 // Package nssync makes sure every Machine's namespace exists on its remote cluster, for many
 // Machines and many clusters at once. It runs create's namespace step (pipeline.PlanNamespace and
-// pipeline.Applier) in bulk: per cluster one paged namespace list and one create per missing
+// plan.Applier) in bulk: per cluster one paged namespace list and one create per missing
 // namespace; clusters run in parallel, each under its own deadline, so one dead cluster costs its
 // timeout once. Namespaces are never modified or deleted.
 package nssync
@@ -15,6 +15,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -89,7 +90,7 @@ func (s *Syncer) Sync(ctx context.Context, machines []*vitistackv1alpha1.Machine
 // resolve finds every Machine's cluster and records the choices the plugin made, each as create's
 // annotation item. A Machine whose annotation cannot be recorded counts as unresolved.
 func (s *Syncer) resolve(ctx context.Context, machines []*vitistackv1alpha1.Machine, rep *Report) map[cluster.ID]*group {
-	applier := pipeline.Applier{Writer: s.Writer}
+	applier := plan.Applier{Writer: s.Writer}
 	groups := map[cluster.ID]*group{}
 	for _, m := range machines {
 		key := m.Namespace + "/" + m.Name

@@ -14,6 +14,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
@@ -213,7 +214,7 @@ func TestMachineFromAFile(t *testing.T) {
 	doc := machineYAML("team", "filed", nil)
 	t.Run("absent: created with the annotation", func(t *testing.T) {
 		w := clustertest.NewWorld([]string{"kv-a"})
-		in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
+		in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
 		_, rows := run(t, newPipeline(w, write.None, target.Options{}), in)
 		if rows[0] != "supervisor machine.vitistack.io/filed created: with vitistack.io/kubevirt-config=kv-a (chosen by only KubevirtConfig)" {
 			t.Errorf("row %q", rows[0])
@@ -226,7 +227,7 @@ func TestMachineFromAFile(t *testing.T) {
 	t.Run("present: the live one is provisioned", func(t *testing.T) {
 		live := machineYAML("team", "filed", onA, "disks:", "- name: os", "  sizeGB: 30")
 		w := clustertest.NewWorld([]string{"kv-a"}, live)
-		in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
+		in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
 		_, rows := run(t, newPipeline(w, write.None, target.Options{}), in)
 		// The file sets no disks, so the live Machine (with its disk) matches it where the file speaks.
 		wantRows(t, rows, "supervisor machine.vitistack.io/filed unchanged", "kv-a namespace/team created",
@@ -236,7 +237,7 @@ func TestMachineFromAFile(t *testing.T) {
 		live := machineYAML("team", "filed", onA, "cpu:", "  cores: 2")
 		file := machineYAML("team", "filed", onA, "cpu:", "  cores: 4")
 		w := clustertest.NewWorld([]string{"kv-a"}, live)
-		in := []pipeline.Input{{Machine: typed(t, file), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(file).Object}}
+		in := []plan.Input{{Machine: typed(t, file), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(file).Object}}
 		p := newPipeline(w, write.None, target.Options{})
 		plans, rows := run(t, p, in)
 		wantRows(t, rows, "supervisor machine.vitistack.io/filed exists (differs): the live Machine differs from m.yaml document 1; "+
@@ -256,7 +257,7 @@ func TestMachineFromAFile(t *testing.T) {
 	t.Run("the supervisor namespace is missing", func(t *testing.T) {
 		w := clustertest.NewWorld([]string{"kv-a"})
 		w.Supervisor.Fail("create", "machines", "", apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "team"))
-		in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
+		in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
 		_, rows := run(t, newPipeline(w, write.None, target.Options{}), in)
 		if !strings.Contains(rows[0], `namespace "team" does not exist on the supervisor (create it first: kubectl create namespace team)`) {
 			t.Errorf("row %q", rows[0])
@@ -337,10 +338,10 @@ func TestInterruptedApplyWritesNothingMore(t *testing.T) {
 	cancel()
 	p.Apply(ctx, plans)
 	for _, it := range plans[0].Items {
-		if a, msg := it.Final(); a != pipeline.Skipped || msg != "not attempted: interrupted" {
+		if a, msg := it.Final(); a != plan.Skipped || msg != "not attempted: interrupted" {
 			t.Errorf("%s: %s %s", it.Ref(), a, msg)
 		}
-		if it.Action != pipeline.WouldCreate {
+		if it.Action != plan.WouldCreate {
 			t.Errorf("%s: Apply changed the plan's action to %s", it.Ref(), it.Action)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -30,7 +31,7 @@ func operatorPipeline(w *clustertest.World, s write.Strategy) *pipeline.Pipeline
 func TestOperatorParityObjectsInOrder(t *testing.T) {
 	doc := machineYAML("team", "web", onA, "network:", "  networkNamespaceName: net", "cloudInit:", "  userDataSecretRef:", "    name: web-ci")
 	w := clustertest.NewWorld([]string{"kv-a"}, vlanNN, clustertest.SecretYAML("team", "web-ci", "userdata", "#cloud-config\npassword: CANARY\n"))
-	in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
+	in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
 	_, rows := run(t, operatorPipeline(w, write.None), in)
 	if len(rows) != 7 {
 		t.Fatalf("rows:\n%s", strings.Join(rows, "\n"))

@@ -13,6 +13,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -41,16 +42,16 @@ func annotated(config string) func(*vitistackv1alpha1.Machine) {
 	}
 }
 
-func inputs(ms ...*vitistackv1alpha1.Machine) []pipeline.Input {
-	out := make([]pipeline.Input, len(ms))
+func inputs(ms ...*vitistackv1alpha1.Machine) []plan.Input {
+	out := make([]plan.Input, len(ms))
 	for i, m := range ms {
-		out[i] = pipeline.Input{Machine: m}
+		out[i] = plan.Input{Machine: m}
 	}
 	return out
 }
 
 // run plans and applies, and returns the plans and the report rows as "cluster object action".
-func run(t *testing.T, p *pipeline.Pipeline, in []pipeline.Input) ([]*pipeline.Plan, []string) {
+func run(t *testing.T, p *pipeline.Pipeline, in []plan.Input) ([]*pipeline.Plan, []string) {
 	t.Helper()
 	ctx := context.Background()
 	plans := p.Plan(ctx, in)

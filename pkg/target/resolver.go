@@ -23,22 +23,43 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
-// How a target was chosen.
+// By is how a target was chosen; String words it for reports ("chosen by …").
+type By int
+
+// How a target was chosen, in the order the rules are tried.
 const (
-	ByOverride   = "--remote-kubeconfig/--remote-context"
-	ByAnnotation = "annotation"
-	ByFlag       = "--kubevirt-config"
-	ByEnv        = "DEFAULT_KUBEVIRT_CONFIG"
-	BySingle     = "only KubevirtConfig"
-	ByVMSearch   = "VM found on its cluster"
+	ByOverride By = iota
+	ByAnnotation
+	ByFlag
+	ByEnv
+	BySingle
+	ByVMSearch
 )
+
+func (b By) String() string {
+	switch b {
+	case ByOverride:
+		return "--remote-kubeconfig/--remote-context"
+	case ByAnnotation:
+		return "annotation"
+	case ByFlag:
+		return "--kubevirt-config"
+	case ByEnv:
+		return "DEFAULT_KUBEVIRT_CONFIG"
+	case BySingle:
+		return "only KubevirtConfig"
+	case ByVMSearch:
+		return "VM found on its cluster"
+	}
+	return fmt.Sprintf("By(%d)", int(b))
+}
 
 // Target is where one Machine's remote objects go.
 type Target struct {
 	// Config is the KubevirtConfig name; empty with the override.
 	Config string
-	// By says how the target was chosen (one of the By* constants).
-	By string
+	// By says how the target was chosen.
+	By By
 	// Cluster is the remote cluster's client, shared by every Machine with the same target.
 	Cluster *cluster.Client
 }
@@ -58,7 +79,7 @@ type Options struct {
 	OverrideName string
 	// Default is --kubevirt-config, else DEFAULT_KUBEVIRT_CONFIG; DefaultBy says which.
 	Default   string
-	DefaultBy string
+	DefaultBy By
 	// Policy for kubeconfigs read from Secrets.
 	Policy Policy
 	// Limits are the client rate limits and the per-request timeout for every remote cluster.
@@ -145,7 +166,7 @@ func (r *Resolver) overrideClient() (*cluster.Client, error) {
 	return r.override, nil
 }
 
-func (r *Resolver) named(ctx context.Context, name, by string) (Target, error) {
+func (r *Resolver) named(ctx context.Context, name string, by By) (Target, error) {
 	c, err := r.Client(ctx, name)
 	if err != nil {
 		return Target{}, err

@@ -42,7 +42,7 @@ func TestResolutionOrder(t *testing.T) {
 		m       *vitistackv1alpha1.Machine
 		opts    target.Options
 		config  string
-		by      string
+		by      target.By
 		record  bool
 		wantErr string
 	}{
