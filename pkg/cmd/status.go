@@ -134,7 +134,7 @@ func (o *StatusOptions) Complete(c *cobra.Command, args []string) error {
 	// Drift compares with what create renders with its default flags.
 	p := &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: write.Writer{Strategy: write.Client}, Options: pipeline.Options{
 		Render: render.Options{Naming: render.NamingSeed, ManagedByKey: vitistack.DefaultManagedByKey, ManagedByValue: vitistack.DefaultManagedByValue,
-			VolumeMode: corev1.PersistentVolumeBlock}}}
+			VolumeMode: corev1.PersistentVolumeBlock}, ISOFromLive: true}}
 	o.reader = &status.Reader{Resolver: res, Pipeline: p, Store: store, Options: status.Options{
 		Drift:  o.Output.Value == "wide",
 		Notify: func(msg string) { fmt.Fprintln(o.root.ErrOut, msg) }}}

@@ -35,6 +35,10 @@ type Options struct {
 	Force bool
 	// ISOSize is --iso-size: the ISO volume's size without asking the image's server; nil asks.
 	ISOSize *resource.Quantity
+	// ISOFromLive is for read-only rendering (status -o wide): the live VirtualMachine's ISO
+	// DataVolumeTemplate size stands for the image's (DefaultISOSize without one), so the image's
+	// server is never asked. Only a writing command may make a request outside the clusters.
+	ISOFromLive bool
 	// MACPrefix is --mac-prefix, the first octets of generated MACs; nil means render.MACPrefix.
 	MACPrefix []byte
 }
@@ -196,7 +200,7 @@ func (p *Pipeline) RenderFor(ctx context.Context, m *vitistackv1alpha1.Machine, 
 	if err != nil {
 		return render.Objects{}, &renderError{err}
 	}
-	iso, err := p.iso(ctx, m, facts)
+	iso, err := p.iso(ctx, m, facts, liveVM)
 	if err != nil {
 		return render.Objects{}, &renderError{err}
 	}
