@@ -163,3 +163,13 @@ func wantList(t *testing.T, what string, got []string, want ...string) {
 		t.Errorf("%s: %s, want %s", what, strings.Join(got, ","), strings.Join(want, ","))
 	}
 }
+
+// noPlanErrors fails the test when a plan failed: a row run returns as "plan error: …".
+func noPlanErrors(t *testing.T, rows []string) {
+	t.Helper()
+	for _, r := range rows {
+		if strings.HasPrefix(r, "plan error: ") {
+			t.Fatalf("the plan failed: %s", r)
+		}
+	}
+}

@@ -329,13 +329,7 @@ func (b *syncBuffer) String() string {
 // buffer the process writes.
 func (b *syncBuffer) await(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q within 30s:\n%s", want, b.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, 30*time.Second, fmt.Sprintf("no %q in the output", want), func() bool { return strings.Contains(b.String(), want) })
 }
 
 func TestStatusWatchPrintsALinePerChange(t *testing.T) {

@@ -107,7 +107,8 @@ func TestNetworkConfigurationGetsTheInterfaceAppended(t *testing.T) {
 	}
 	// The update shows in --diff and in -o, before and after it is made.
 	w2 := clustertest.NewWorld([]string{"kv-a"}, doc, nc)
-	plans, _ := run(t, operatorPipeline(w2, write.Client), inputs(typed(t, doc)))
+	plans, rows := run(t, operatorPipeline(w2, write.Client), inputs(typed(t, doc)))
+	noPlanErrors(t, rows)
 	_, refs := pipeline.Objects(plans)
 	var diffs []string
 	for _, d := range pipeline.Diffs(plans) {
@@ -139,7 +140,9 @@ func TestSharedNADIsReadOnceAndCreatedOnce(t *testing.T) {
 	a := machineYAML("team", "a", onA, "network:", "  networkNamespaceName: net")
 	b := machineYAML("team", "b", onA, "network:", "  networkNamespaceName: net")
 	w := clustertest.NewWorld([]string{"kv-a"}, a, b, vlanNN)
-	_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
+	if err := w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", ""))); err != nil {
+		t.Fatal(err)
+	}
 	_, rows := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, a), typed(t, b)))
 	r := w.Remotes["kv-a"].Requests()
 	if r["get network-attachment-definitions"] != 1 || r["create network-attachment-definitions"] != 2 {
@@ -165,7 +168,11 @@ func TestRefusalsBeforeAnyWrite(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := machineYAML("team", "web", onA, tc.spec)
 			w := clustertest.NewWorld([]string{"kv-a"}, doc, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: team\ndata:\n  other: x\n")
-			plans, _ := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, doc)))
+			plans, rows := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, doc)))
+			// The refusal is the Machine's one row.
+			if len(rows) != 1 || rows[0] != "plan error: "+errString(plans[0].Err) {
+				t.Errorf("rows %q", rows)
+			}
 			if err := plans[0].Err; err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), `machine "team/web" (supervisor): `) {
 				t.Errorf("%v", err)
 			}

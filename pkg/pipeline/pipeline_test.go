@@ -137,3 +137,13 @@ func TestCreatesNamespaceThenPVCsThenVMOnTheResolvedCluster(t *testing.T) {
 		t.Errorf("re-run made %d writes", n)
 	}
 }
+
+// noPlanErrors fails the test when a plan failed: a row run returns as "plan error: …".
+func noPlanErrors(t *testing.T, rows []string) {
+	t.Helper()
+	for _, r := range rows {
+		if strings.HasPrefix(r, "plan error: ") {
+			t.Fatalf("the plan failed: %s", r)
+		}
+	}
+}

@@ -34,8 +34,12 @@ var vmNames = func(m string) []string { return []string{"vm-" + m, m} }
 
 func TestResolutionOrder(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a", "kv-b", "kv-c"})
-	_ = w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "foreign", "vitistack.io/source-machine: labelled")))
-	_ = w.Remotes["kv-c"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-named", "")))
+	if err := w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "foreign", "vitistack.io/source-machine: labelled"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Remotes["kv-c"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-named", ""))); err != nil {
+		t.Fatal(err)
+	}
 	ann := map[string]string{vitistack.AnnotationKubevirtConfig: "kv-a"}
 	for _, tc := range []struct {
 		name    string
@@ -159,7 +163,9 @@ func TestSecretProblemsAreNamed(t *testing.T) {
 func TestVMSearchSkipsUnreachableClusters(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a", "kv-b"})
 	w.Remotes["kv-a"].Fail("list", "virtualmachines", "", fmt.Errorf("connection refused"))
-	_ = w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-x", "")))
+	if err := w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-x", ""))); err != nil {
+		t.Fatal(err)
+	}
 	r := w.Resolver(target.Options{VMNames: vmNames})
 	got, err := r.Resolve(context.Background(), machine("team", "x", nil))
 	if err != nil || got.Config != "kv-b" {
