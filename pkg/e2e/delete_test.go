@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
