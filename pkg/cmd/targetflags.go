@@ -95,7 +95,11 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	c, err := cluster.New(cluster.SupervisorID, cfg, f.limits())
+	limits := f.limits()
+	if limits.RequestTimeout, err = requestTimeout(root); err != nil {
+		return nil, err
+	}
+	c, err := root.clients.supervisor(cfg, limits)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +154,9 @@ func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, na
 			return nil, err
 		}
 		opts.Override, opts.OverrideName = cfg, name
+	}
+	if root.clients.remote != nil {
+		opts.NewClient = root.clients.remote
 	}
 	for _, w := range with {
 		w(&opts)
