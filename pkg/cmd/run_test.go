@@ -31,7 +31,13 @@ func runFake(t *testing.T, w *clustertest.World, args ...string) (int, string, s
 		remote:     w.NewClient,
 	}
 	root := newRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Env{}, clients)
-	root.SetArgs(append(args, "--kubeconfig="+kubeconfigFile(t)))
+	kc := "--kubeconfig=" + kubeconfigFile(t)
+	if len(args) > 2 && args[0] == "__complete" {
+		// The word to complete stays last.
+		root.SetArgs(append([]string{args[0], args[1], kc}, args[2:]...))
+	} else {
+		root.SetArgs(append(args, kc))
+	}
 	err := root.Execute()
 	if msg := ErrorMessage(err); msg != "" {
 		errOut.WriteString("error: " + msg + "\n")
@@ -115,4 +121,37 @@ func TestDoctorThroughTheFactory(t *testing.T) {
 	w.Remotes["kv-a"].Fail("list", "storageclasses", "", errors.New("boom"))
 	code, out, errOut = runFake(t, w, "doctor", "-o", "json")
 	wantRun(t, "doctor with a failing remote", code, out+errOut, 2, `"check": "default storageclass"`, "boom")
+}
+
+func TestMoreRunsThroughTheFactory(t *testing.T) {
+	w := clustertest.NewWorld([]string{"kv-a"}, machineDoc("web"), machineDoc("db"))
+
+	code, out, errOut := runFake(t, w, "create", "-l", "nope=x")
+	wantRun(t, "create -l matching nothing", code, out+errOut, 0, "No Machines found in team namespace matching -l nope=x.")
+	code, out, errOut = runFake(t, w, "status", "-l", "nope=x")
+	wantRun(t, "status -l matching nothing", code, out+errOut, 0, "No Machines found")
+
+	code, out, errOut = runFake(t, w, "version")
+	wantRun(t, "version", code, out+errOut, 0, "Supervisor Version: v1.37.2", "Remote Version (KubevirtConfig kv-a): v1.37.2")
+	code, out, errOut = runFake(t, w, "version", "-o", "yaml")
+	wantRun(t, "version -o yaml", code, out+errOut, 0, "supervisorVersion: v1.37.2")
+
+	code, out, errOut = runFake(t, w, "ns-sync", "-o", "json")
+	wantRun(t, "ns-sync -o json", code, out+errOut, 0, `"namespace": "team"`)
+
+	// The fake VM never runs: --wait gives up after --timeout, naming the VM.
+	code, out, errOut = runFake(t, w, "create", "web", "--wait", "--timeout", "1s")
+	wantRun(t, "create --wait", code, out+errOut, 2, "vm-web")
+	// The fake deletes at once: --wait returns when everything is gone.
+	code, out, errOut = runFake(t, w, "delete", "web", "--wait", "--timeout", "10s")
+	wantRun(t, "delete --wait", code, out+errOut, 0, "deleted")
+
+	code, out, errOut = runFake(t, w, "__complete", "create", "")
+	wantRun(t, "complete Machine names", code, out+errOut, 0, "db", "web")
+	code, out, errOut = runFake(t, w, "__complete", "create", "--naming", "")
+	wantRun(t, "complete --naming", code, out+errOut, 0, "seed", "operator")
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		code, out, errOut = runFake(t, w, "completion", shell)
+		wantRun(t, "completion "+shell, code, out+errOut, 0, "vitimachine")
+	}
 }
