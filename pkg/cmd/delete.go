@@ -16,9 +16,9 @@ import (
 
 // DeleteOptions carries `kubectl vitimachine delete`.
 type DeleteOptions struct {
-	root      *RootOptions
-	Machines  *PipelineFlags
-	DryRun    DryRunFlag
+	root     *RootOptions
+	Machines *PipelineFlags
+	DryRun   DryRunFlag
 	RunFlags
 	KeepDisks bool
 	Machine   bool
