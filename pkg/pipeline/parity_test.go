@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -215,5 +216,52 @@ func TestISOSize(t *testing.T) {
 	plans = p.Plan(context.Background(), inputs(typed(t, gone)))
 	if plans[0].Err != nil {
 		t.Errorf("--iso-size skips the request: %v", plans[0].Err)
+	}
+}
+
+// TestISOFromLiveAsksNoServer: read-only rendering (status -o wide) sizes the ISO from the live
+// VM's DataVolumeTemplate, DefaultISOSize without one, and never asks the image's server.
+func TestISOFromLiveAsksNoServer(t *testing.T) {
+	var asked atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "no request expected", http.StatusTeapot)
+	}))
+	defer srv.Close()
+	doc := machineYAML("team", "disc", map[string]string{vitistack.AnnotationKubevirtConfig: "kv-a", vitistack.AnnotationBootSource: vitistack.BootSourceDataVolume},
+		"os:", "  imageID: "+srv.URL+"/disc.iso")
+	w := clustertest.NewWorld([]string{"kv-a"}, doc)
+	p := newPipeline(w, write.Client, target.Options{})
+	p.Options.ISOFromLive = true
+	m := typed(t, doc)
+	tg, err := p.Resolver.Resolve(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func(live map[string]any) string {
+		t.Helper()
+		objs, err := p.RenderFor(context.Background(), m, tg, live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm, err := cluster.Content(objs.VM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dvt, _, _ := unstructured.NestedSlice(vm, "spec", "dataVolumeTemplates")
+		s, _, _ := unstructured.NestedString(dvt[len(dvt)-1].(map[string]any), "spec", "storage", "resources", "requests", "storage")
+		return s
+	}
+	live := map[string]any{"metadata": map[string]any{"name": "vm-disc"}, "spec": map[string]any{"dataVolumeTemplates": []any{
+		map[string]any{"metadata": map[string]any{"name": "vm-disc-iso"}, "spec": map[string]any{"storage": map[string]any{"resources": map[string]any{"requests": map[string]any{"storage": "7Gi"}}}}},
+	}}}
+	if got := size(live); got != "7Gi" {
+		t.Errorf("from the live VM: %s, want 7Gi", got)
+	}
+	if got := size(nil); got != render.DefaultISOSize {
+		t.Errorf("without a live VM: %s, want %s", got, render.DefaultISOSize)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("%d requests to the image server", n)
 	}
 }
