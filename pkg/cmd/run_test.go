@@ -2,17 +2,22 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
+	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
 // machineDoc is a kubevirt Machine in namespace team on the remote kv-a.
@@ -153,5 +158,40 @@ func TestMoreRunsThroughTheFactory(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
 		code, out, errOut = runFake(t, w, "completion", shell)
 		wantRun(t, "completion "+shell, code, out+errOut, 0, "vitimachine")
+	}
+}
+
+// refusing is create's actor that refuses at the confirmation: the runner writes nothing.
+type refusing struct{ creator }
+
+func (refusing) confirm(context.Context, []*pipeline.Plan) error { return errors.New("not confirmed") }
+
+func TestRunnerConfirmsBeforeApplying(t *testing.T) {
+	w := clustertest.NewWorld([]string{"kv-a"}, machineDoc("web"))
+	var out, errOut bytes.Buffer
+	kc := kubeconfigFile(t)
+	root := &RootOptions{ConfigFlags: genericclioptions.NewConfigFlags(true), Color: "never",
+		IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		clients: factory{
+			supervisor: func(*rest.Config, cluster.Limits) (*cluster.Client, error) { return w.Supervisor.Client, nil },
+			remote:     w.NewClient,
+		}}
+	root.ConfigFlags.KubeConfig = &kc
+	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Report: "table"}
+	c := &cobra.Command{Use: "create"}
+	o.Pipeline.AddFlags(c.Flags(), "")
+	run, err := o.Pipeline.complete(c, root, []string{"web"}, write.Writer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.run = run
+	if err := o.RunFlags.run(context.Background(), root, refusing{creator{o}}); err == nil || err.Error() != "not confirmed" {
+		t.Fatalf("run: %v", err)
+	}
+	if n := w.Supervisor.Writes() + w.Remotes["kv-a"].Writes(); n != 0 {
+		t.Errorf("%d writes after a refused confirmation", n)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed %q", out.String())
 	}
 }

@@ -34,6 +34,12 @@ type actor interface {
 	wait(ctx context.Context, plans []*pipeline.Plan, timeout time.Duration, progress func(object, status string)) error
 }
 
+// confirmer is an actor that asks before it applies (a verb that stops running VMs, say): an
+// error from confirm ends the run before any write.
+type confirmer interface {
+	confirm(ctx context.Context, plans []*pipeline.Plan) error
+}
+
 // RunFlags are the flags of the runner's steps every acting command shares: --diff, -o (its
 // OutputFlag), --wait and --timeout.
 type RunFlags struct {
@@ -55,8 +61,8 @@ func (f *RunFlags) validate(c *cobra.Command, stores bool, verb string) error {
 	return nil
 }
 
-// run is the runner: plan → diff (--diff) → apply → -o → report → exit status → wait (--wait).
-// A confirmation, when a command needs one, comes between the diff and the apply.
+// run is the runner: plan → diff (--diff) → confirm (an actor that is a confirmer) → apply → -o →
+// report → exit status → wait (--wait).
 func (f *RunFlags) run(ctx context.Context, root *RootOptions, a actor) error {
 	plans, err := a.plan(ctx)
 	if err != nil || plans == nil {
@@ -64,6 +70,11 @@ func (f *RunFlags) run(ctx context.Context, root *RootOptions, a actor) error {
 	}
 	if f.Diff {
 		if _, err := printDiffs(root, pipeline.Diffs(plans)); err != nil {
+			return err
+		}
+	}
+	if c, ok := a.(confirmer); ok {
+		if err := c.confirm(ctx, plans); err != nil {
 			return err
 		}
 	}
