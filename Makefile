@@ -11,6 +11,8 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X $(MODULE)/pkg/version.gitVersion=$(VERSION) -X $(MODULE)/pkg/version.gitCommit=$(COMMIT) -X $(MODULE)/pkg/version.buildDate=$(DATE)
 GO_TEST_FLAGS ?=
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# exhaustive: every switch over one of the plugin's enums (plan.Action, target.By, …) names every value.
+EXHAUSTIVE := github.com/nishanths/exhaustive/cmd/exhaustive@v0.17.1
 
 export GOFLAGS := -buildvcs=false
 export KUBEBUILDER_CONTROLPLANE_START_TIMEOUT ?= 90s
@@ -55,11 +57,12 @@ rbac: ## Regenerate examples/rbac-*.yaml and the RBAC table of docs/security.md 
 	go run ./hack/rbac
 
 .PHONY: lint
-lint: ## gofmt, go mod tidy, go vet, staticcheck and the import and write-seam rules (hack/verify-imports.sh)
+lint: ## gofmt, go mod tidy, go vet, staticcheck, exhaustive enum switches and the import and write-seam rules (hack/verify-imports.sh)
 	@out=$$(gofmt -l cmd pkg hack); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	@go mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (run go mod tidy)"; exit 1; }
 	go vet ./...
 	go run $(STATICCHECK) -checks 'all,-ST1000,-ST1003,-ST1020,-ST1021,-ST1022' ./...
+	go run $(EXHAUSTIVE) ./...
 	hack/verify-imports.sh
 
 .PHONY: demo

@@ -2,7 +2,10 @@
 # Checks the dependency and layering rules of docs/development.md: main imports only pkg/cmd of the
 # project; render and diff stay pure (no client-go); domain packages never import cobra or pflag;
 # target takes its vocabulary from pkg/vitistack, not from render; only pkg/write calls the cluster
-# client's write methods; the plugin links neither k8s.io/kubernetes nor kubevirt.io/client-go.
+# client's write methods; the plugin links neither k8s.io/kubernetes nor kubevirt.io/client-go;
+# the shared vocabulary (plan), the facts reader and the packages under commands other than create
+# (source, doctor) do not import pkg/pipeline; no HTTP client outside pkg/cluster and the ISO
+# sizing of a writing command (pkg/pipeline/inputs.go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=github.com/vitistack/kubectl-vitimachine
@@ -23,6 +26,18 @@ while read -r p imports; do
   case " $imports " in *" $M/pkg/testenv "*) bad "$p imports pkg/testenv (tests and the demo only)" ;; esac
 done <<<"$domain"
 if go list -f '{{join .Imports "\n"}}' ./pkg/target | grep -qx "$M/pkg/render"; then bad "pkg/target imports pkg/render (take label keys from pkg/vitistack)"; fi
+while read -r p imports; do
+  case " $M/pkg/plan $M/pkg/facts $M/pkg/source $M/pkg/doctor " in *" $p "*) ;; *) continue ;; esac
+  case " $imports " in *" $M/pkg/pipeline "*) bad "$p imports pkg/pipeline (take the vocabulary from pkg/plan, facts from pkg/facts)" ;; esac
+done <<<"$domain"
+# HTTP requests outside the clusters: only the ISO sizing of a writing command (create, diff) may
+# make one; every cluster request goes through pkg/cluster. Checked on the source, outside tests.
+clients=$(grep -rnE 'http\.(Client\{|NewRequest|Get\(|Head\(|Post\(|PostForm\(|DefaultClient|DefaultTransport)' --include='*.go' pkg cmd \
+  | grep -v '_test.go:' | grep -v -e '^pkg/cluster/' -e '^pkg/pipeline/inputs.go:' -e '^pkg/testenv/' -e '^pkg/e2e/' -e '^pkg/bench/' -e '^pkg/release/' || true)
+if [ -n "$clients" ]; then
+  bad "HTTP requests outside pkg/cluster and the ISO sizing (pkg/pipeline/inputs.go):"
+  echo "$clients" >&2
+fi
 if go list -deps ./cmd/kubectl-vitimachine | grep -qE '^(k8s.io/kubernetes|kubevirt.io/client-go)(/|$)'; then
   bad "the plugin links k8s.io/kubernetes or kubevirt.io/client-go"
 fi

@@ -97,6 +97,7 @@ func TestTheManifestsGrantEveryRuleWhereItIsAsked(t *testing.T) {
 					ns = "team-a"
 				case SecretNamespace:
 					ns = o.SecretNamespace
+				case ClusterWide:
 				}
 				if !objs.grants(o.Group, r, v, ns) {
 					t.Errorf("%s: %s %s in %q is not granted", role, v, qualified(r), ns)

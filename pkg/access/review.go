@@ -30,6 +30,7 @@ func (s Scopes) of(sc Scope) []string {
 		return s.MachineNamespaces
 	case SecretNamespace:
 		return s.SecretNamespaces
+	case ClusterWide:
 	}
 	return nil
 }

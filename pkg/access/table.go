@@ -54,6 +54,7 @@ func (s Scope) String() string {
 		return "Machines' namespaces"
 	case SecretNamespace:
 		return "KubevirtConfig Secret namespace"
+	case ClusterWide:
 	}
 	return "cluster-wide"
 }

@@ -8,6 +8,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -19,7 +20,12 @@ var SelfSubjectAccessReviews = Resource{GVR: schema.GroupVersionResource{Group: 
 // or /api/v1 for the core group), the discovery document every authenticated user may read. A
 // group-version the server does not serve at all is a NotFound error (apierrors.IsNotFound).
 func (c *Client) ServedResources(ctx context.Context, gv schema.GroupVersion) (map[string]bool, error) {
-	return c.raw.servedResources(ctx, gv)
+	var out map[string]bool
+	err := c.do(ctx, func(ctx context.Context) (err error) {
+		out, err = c.raw.servedResources(ctx, gv)
+		return err
+	})
+	return out, err
 }
 
 // discoveryPath is the discovery document of a group-version.
@@ -89,7 +95,11 @@ func (c *Client) AccessReview(ctx context.Context, a Access) (bool, string, erro
 	if err != nil {
 		return false, "", err
 	}
-	out, err := c.dyn.Resource(SelfSubjectAccessReviews.GVR).Create(ctx, u, metav1.CreateOptions{})
+	var out *unstructured.Unstructured
+	err = c.do(ctx, func(ctx context.Context) (err error) {
+		out, err = c.dyn.Resource(SelfSubjectAccessReviews.GVR).Create(ctx, u, metav1.CreateOptions{})
+		return err
+	})
 	if err != nil {
 		return false, "", err
 	}

@@ -124,6 +124,11 @@ func (t *flowTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// WrappedRoundTripper is the transport under the flow control. client-go cancels a request that
+// --request-timeout cut short by walking down the transport chain (utilnet.RoundTripperWrapper) to
+// one that can; without it, it logs "unable to cancel request" at every verbosity.
+func (t *flowTransport) WrappedRoundTripper() http.RoundTripper { return t.next }
+
 // learn sets the mode from the first answer: APF headers lift the fallback rate.
 func (f *flow) learn(h http.Header) {
 	f.learnt.Do(func() {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,35 +102,43 @@ current-context: x
 
 func TestFlagValidation(t *testing.T) {
 	kubeconfig := kubeconfigFile(t)
-	for _, args := range [][]string{
-		{"create", "x", "--dry-run=maybe"},
-		{"create", "x", "--naming=fancy"},
-		{"create", "x", "--volume-mode=Raw"},
-		{"create", "x", "--access-mode=RWX"},
-		{"create", "x", "--managed-by-label=novalue"},
-		{"create", "x", "-f", "m.yaml"},
-		{"create", "x", "-o", "yaml", "--diff"},
-		{"create", "x", "--wait", "--dry-run=server"},
-		{"create", "x", "--remote-kubeconfig", "k", "--kubevirt-config", "kv"},
-		{"create"},
-		{"create", "x", "--remote-context", "c", "--kubevirt-config", "kv"},
-		{"delete"},
-		{"delete", "x", "-f", "m.yaml"},
-		{"delete", "x", "--dry-run=maybe"},
-		{"delete", "x", "--naming=fancy"},
-		{"delete", "x", "--managed-by-label=novalue"},
-		{"delete", "x", "-o", "yaml"},
-		{"delete", "x", "-o", "name", "--diff"},
-		{"delete", "x", "--wait", "--dry-run=client"},
-		{"delete", "x", "--storage-class", "fast"},
-		{"delete", "x", "--remote-kubeconfig", "k", "--kubevirt-config", "kv"},
-		{"ns-sync", "--remote-context", "c", "--kubevirt-config", "kv"},
-		{"ns-sync", "--qps", "-1"},
-		{"ns-sync", "--burst", "10"},
-		{"ns-sync", "--concurrency=0"},
-		{"version", "-o", "table"},
-		{"--color=sometimes", "version", "--client"},
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create", "x", "--dry-run=maybe"}, "invalid --dry-run \"maybe\" (use \"none\", \"client\" or \"server\")"},
+		{[]string{"create", "x", "--naming=fancy"}, "invalid --naming \"fancy\" (use seed or operator)"},
+		{[]string{"create", "x", "--volume-mode=Raw"}, "invalid --volume-mode \"Raw\" (use Block or Filesystem)"},
+		{[]string{"create", "x", "--access-mode=RWX"}, "invalid --access-mode \"RWX\" (use ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod)"},
+		{[]string{"create", "x", "--managed-by-label=novalue"}, "invalid --managed-by-label \"novalue\" (use KEY=VALUE)"},
+		{[]string{"create", "x", "-f", "m.yaml"}, "give either Machine names or -f, not both"},
+		{[]string{"create", "x", "-o", "yaml", "--diff"}, "--diff and --output both write to stdout; use one"},
+		{[]string{"create", "x", "--wait", "--dry-run=server"}, "--wait needs real writes; drop --dry-run or --wait"},
+		{[]string{"create", "x", "--remote-kubeconfig", "k", "--kubevirt-config", "kv"}, "--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config"},
+		{[]string{"create"}, "name Machines (NAME...), give -f FILE, or select them with -l SELECTOR or -A"},
+		{[]string{"create", "x", "--remote-context", "c", "--kubevirt-config", "kv"}, "--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config"},
+		{[]string{"delete"}, "name Machines (NAME...) or give -f FILE"},
+		{[]string{"delete", "x", "-f", "m.yaml"}, "give either Machine names or -f, not both"},
+		{[]string{"delete", "x", "--dry-run=maybe"}, "invalid --dry-run \"maybe\" (use \"none\", \"client\" or \"server\")"},
+		{[]string{"delete", "x", "--naming=fancy"}, "invalid --naming \"fancy\" (use seed or operator)"},
+		{[]string{"delete", "x", "--managed-by-label=novalue"}, "invalid --managed-by-label \"novalue\" (use KEY=VALUE)"},
+		{[]string{"delete", "x", "-o", "yaml"}, "invalid --output \"yaml\" (use name)"},
+		{[]string{"delete", "x", "-o", "name", "--diff"}, "--diff and --output both write to stdout; use one"},
+		{[]string{"delete", "x", "--wait", "--dry-run=client"}, "--wait needs real deletes; drop --dry-run or --wait"},
+		{[]string{"delete", "x", "--storage-class", "fast"}, "unknown flag: --storage-class"},
+		{[]string{"delete", "x", "--remote-kubeconfig", "k", "--kubevirt-config", "kv"}, "--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config"},
+		{[]string{"ns-sync", "--remote-context", "c", "--kubevirt-config", "kv"}, "--remote-kubeconfig and --remote-context skip KubevirtConfigs; do not combine them with --kubevirt-config"},
+		{[]string{"ns-sync", "--qps", "-1"}, "--qps and --burst must not be negative"},
+		{[]string{"ns-sync", "--burst", "10"}, "--burst needs --qps (without --qps there is no client-side rate limit toward servers with API Priority and Fairness)"},
+		{[]string{"ns-sync", "--concurrency=0"}, "--concurrency must be at least 1"},
+		{[]string{"version", "-o", "table"}, "invalid --output \"table\" (use json or yaml)"},
+		{[]string{"--color=sometimes", "version", "--client"}, "invalid --color \"sometimes\" (use auto, always or never)"},
+		{[]string{"delete", "x", "--mac-prefix", "zz"}, "unknown flag: --mac-prefix"},
+		{[]string{"delete", "x", "--iso-size", "4Gi"}, "unknown flag: --iso-size"},
+		{[]string{"delete", "x", "--volume-mode", "Raw"}, "unknown flag: --volume-mode"},
+		{[]string{"delete", "x", "-l", "a=b"}, "unknown shorthand flag: 'l' in -l"},
 	} {
+		args := tc.args
 		var out bytes.Buffer
 		root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Env{})
 		root.SetArgs(append(args, "--kubeconfig="+kubeconfig))
@@ -137,6 +146,12 @@ func TestFlagValidation(t *testing.T) {
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%v: error %v, want a usage error", args, err)
+		}
+		if got, _, _ := strings.Cut(ErrorMessage(err), "\n"); got != tc.want {
+			t.Errorf("%v: %q\nwant %q", args, got, tc.want)
+		}
+		if ExitCode(err) != 2 {
+			t.Errorf("%v: exit %d, want 2", args, ExitCode(err))
 		}
 		if out.Len() != 0 {
 			t.Errorf("%v: printed %q before refusing", args, out.String())
@@ -161,5 +176,43 @@ func TestErrorMessageOfAnUnreachableSupervisor(t *testing.T) {
 	want := `cannot reach the supervisor (context "sup", server https://10.0.0.1:6443): dial tcp: connect: connection refused; check the kubeconfig and the cluster with "kubectl vitimachine doctor"`
 	if got != want || ExitCode(err) != ExitError {
 		t.Errorf("got %q (exit %d)\nwant %q", got, ExitCode(err), want)
+	}
+}
+
+// TestFlagGroupsPerCommand: each command registers exactly the flag groups it reads; delete renders
+// nothing, so it has no rendering or storage flags and no listing (-l, -A).
+func TestFlagGroupsPerCommand(t *testing.T) {
+	groups := map[string][]string{
+		"selection": {"filename", "recursive"},
+		"listing":   {"selector", "all-namespaces"},
+		"naming":    {"naming", "managed-by-label"},
+		"rendering": {"mac-prefix", "iso-size"},
+		"storage":   {"storage-class", "access-mode", "volume-mode"},
+		"target":    {"remote-kubeconfig", "remote-context", "kubevirt-config", "allow-exec-plugin", "allow-remote-proxy", "qps", "burst", "cluster-timeout"},
+	}
+	for cmd, tc := range map[string]struct{ want, absent []string }{
+		"create":  {want: []string{"selection", "listing", "naming", "rendering", "storage", "target"}},
+		"diff":    {want: []string{"selection", "listing", "naming", "rendering", "storage", "target"}},
+		"delete":  {want: []string{"selection", "naming", "target"}, absent: []string{"listing", "rendering", "storage"}},
+		"ns-sync": {want: []string{"target"}, absent: []string{"selection", "rendering", "storage"}},
+		"doctor":  {want: []string{"target"}, absent: []string{"selection", "rendering"}},
+		"status":  {want: []string{"target"}, absent: []string{"selection", "rendering", "storage"}},
+	} {
+		root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Env{})
+		c, _, err := root.Find([]string{cmd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g, flags := range groups {
+			registered := slices.Contains(tc.want, g)
+			if !registered && !slices.Contains(tc.absent, g) && tc.absent != nil {
+				continue // a flag of its own with the same name (ns-sync's -l, doctor's --storage-class)
+			}
+			for _, f := range flags {
+				if got := c.Flags().Lookup(f) != nil; got != registered {
+					t.Errorf("%s --%s: registered %v, want %v (group %s)", cmd, f, got, registered, g)
+				}
+			}
+		}
 	}
 }

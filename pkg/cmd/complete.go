@@ -112,7 +112,7 @@ func completeNames(root *RootOptions, r cluster.Resource, namespace, prefix stri
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	c, err := cluster.New(cluster.SupervisorID, cfg, cluster.DefaultLimits)
+	c, err := root.clients.supervisor(cfg, cluster.DefaultLimits)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 )
 
@@ -19,20 +19,17 @@ type CreateOptions struct {
 	root     *RootOptions
 	Pipeline *PipelineFlags
 	DryRun   DryRunFlag
-	Output   OutputFlag
 	Report   string
-	Diff     bool
-	Wait     bool
-	Timeout  time.Duration
+	RunFlags
 
 	run *pipelineRun
 }
 
 // NewCmdCreate builds `kubectl vitimachine create`.
 func NewCmdCreate(root *RootOptions) *cobra.Command {
-	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Timeout: 5 * time.Minute, Report: "table",
+	o := &CreateOptions{root: root, Pipeline: newPipelineFlags(), Report: "table", RunFlags: RunFlags{Timeout: 5 * time.Minute,
 		Output: OutputFlag{Allowed: []string{"yaml", "json", "name"}, JSONPath: true,
-			Help: "Print the objects this run creates or updates (or would) as a v1 List, as they would be stored, cloud-init Secret data included: yaml, json, name or jsonpath=TEMPLATE (the report then goes to stderr)"}}
+			Help: "Print the objects this run creates or updates (or would) as a v1 List, as they would be stored, cloud-init Secret data included: yaml, json, name or jsonpath=TEMPLATE (the report then goes to stderr)"}}}
 	c := &cobra.Command{
 		Use:   "create (-f FILENAME [-R] | NAME... | -l SELECTOR | -A)",
 		Short: "Provision Machines on their KubeVirt clusters: namespace, PVCs, then the VirtualMachine",
@@ -107,83 +104,43 @@ func (o *CreateOptions) Complete(c *cobra.Command, args []string) error {
 
 // Validate refuses flag combinations that cannot work together.
 func (o *CreateOptions) Validate(c *cobra.Command) error {
-	switch {
-	case o.Output.Value != "" && o.Diff:
-		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
-	case o.Wait && !o.DryRun.Stores():
-		return newUsageError(c, fmt.Errorf("--wait needs real writes; drop --dry-run or --wait"))
-	case o.Wait && o.Timeout <= 0:
-		return newUsageError(c, fmt.Errorf("invalid --timeout %s: --wait needs a positive duration (e.g. --timeout=5m)", o.Timeout))
-	}
-	return nil
+	return o.RunFlags.validate(c, o.DryRun.Stores(), "writes")
 }
 
-// Run plans every Machine, shows diffs when asked, applies, reports and optionally waits.
+// Run plans every Machine, shows diffs when asked, applies, reports and optionally waits (the
+// runner's steps).
 func (o *CreateOptions) Run(ctx context.Context) error {
-	plans, err := o.run.plan(ctx)
-	if err != nil || plans == nil {
-		return err
-	}
-	if o.Diff {
-		if _, err := printDiffs(o.root, pipeline.Diffs(plans)); err != nil {
-			return err
-		}
-	}
-	p := o.run.pipeline
-	p.Apply(ctx, plans)
-
-	report := o.root.Out
-	if o.Output.Value != "" {
-		report = o.root.ErrOut
-		objs, refs := pipeline.Objects(plans)
-		if o.Output.Value != "name" && pipeline.HoldSecrets(objs) && isTerminal(o.root.Out) {
-			fmt.Fprintln(o.root.ErrOut, "warning: the objects below carry cloud-init and Secret data in the clear, as they would be stored; redirect -o to a file or a pipe (the report and --diff mask it)")
-		}
-		if err := printer.List(o.root.Out, o.Output.Value, objs, refs); err != nil {
-			return err
-		}
-	}
-	sum := p.Summarize(plans)
-	if err := o.printReport(report, plans, sum); err != nil {
-		return err
-	}
-	if sum.Failed > 0 {
-		return &reportedError{msg: fmt.Sprintf("%d failed (see the report above)", sum.Failed)}
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %w", ctx.Err())
-	}
-	if o.Wait {
-		return o.wait(ctx, plans)
-	}
-	return nil
+	return o.RunFlags.run(ctx, o.root, creator{o})
 }
 
-// printReport prints the report as --report says: the table and the summary line, or the data.
-func (o *CreateOptions) printReport(w io.Writer, plans []*pipeline.Plan, sum pipeline.Summary) error {
-	if o.Report != "table" {
-		return printer.ReportStructured(w, o.Report, printer.Rows(plans), sum)
+// creator is create's part of the runner's steps.
+type creator struct{ o *CreateOptions }
+
+func (c creator) plan(ctx context.Context) ([]*pipeline.Plan, error) { return c.o.run.plan(ctx) }
+
+func (c creator) apply(ctx context.Context, plans []*pipeline.Plan) {
+	c.o.run.pipeline.Apply(ctx, plans)
+}
+
+func (c creator) objects(plans []*pipeline.Plan) ([]map[string]any, []string) {
+	return pipeline.Objects(plans)
+}
+
+func (c creator) summarize(plans []*pipeline.Plan) plan.Summary {
+	return c.o.run.pipeline.Summarize(plans)
+}
+
+// report prints the report as --report says: the table and the summary line, or the data.
+func (c creator) report(w io.Writer, plans []*pipeline.Plan, sum plan.Summary) error {
+	if c.o.Report != "table" {
+		return printer.ReportStructured(w, c.o.Report, printer.Rows(plans), sum)
 	}
-	if err := printer.Report(w, printer.Rows(plans), printer.NewPalette(o.root.colorFor(w))); err != nil {
+	if err := printer.Report(w, printer.Rows(plans), printer.NewPalette(c.o.root.colorFor(w))); err != nil {
 		return err
 	}
 	return printer.Summary(w, sum)
 }
 
-func (o *CreateOptions) wait(ctx context.Context, plans []*pipeline.Plan) error {
-	var progress func(vm, status string)
-	if isTerminal(o.root.ErrOut) {
-		progress = func(vm, status string) {
-			if status == "" {
-				status = "<no status yet>"
-			}
-			fmt.Fprintf(o.root.ErrOut, "waiting: %s is %s\n", vm, status)
-		}
-	}
-	err := o.run.pipeline.Wait(ctx, plans, o.Timeout, progress)
-	var we *pipeline.WaitError
-	if errors.As(err, &we) && we.Interrupted {
-		return fmt.Errorf("%w (%w)", err, ctx.Err())
-	}
-	return err
+func (c creator) wait(ctx context.Context, plans []*pipeline.Plan, timeout time.Duration, progress func(vm, status string)) error {
+	return c.o.run.pipeline.Wait(ctx, plans, timeout, progress)
 }

@@ -2,27 +2,24 @@ package cmd
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/deletion"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/source"
 )
 
 // DeleteOptions carries `kubectl vitimachine delete`.
 type DeleteOptions struct {
-	root      *RootOptions
-	Machines  *PipelineFlags
-	DryRun    DryRunFlag
-	Output    OutputFlag
-	Diff      bool
-	Wait      bool
-	Timeout   time.Duration
+	root     *RootOptions
+	Machines *PipelineFlags
+	DryRun   DryRunFlag
+	RunFlags
 	KeepDisks bool
 	Machine   bool
 
@@ -32,9 +29,9 @@ type DeleteOptions struct {
 
 // NewCmdDelete builds `kubectl vitimachine delete`.
 func NewCmdDelete(root *RootOptions) *cobra.Command {
-	o := &DeleteOptions{root: root, Machines: newPipelineFlags(), Timeout: 5 * time.Minute,
+	o := &DeleteOptions{root: root, Machines: newPipelineFlags(), RunFlags: RunFlags{Timeout: 5 * time.Minute,
 		Output: OutputFlag{Allowed: []string{"name"},
-			Help: "Print the objects this run deletes (or would delete) as kind.group/name, one a line: name (the report then goes to stderr)"}}
+			Help: "Print the objects this run deletes (or would delete) as kind.group/name, one a line: name (the report then goes to stderr)"}}}
 	c := &cobra.Command{
 		Use:   "delete (-f FILENAME [-R] | NAME...)",
 		Short: "Remove what create made for Machines: VM, PVCs, cloud-init Secret, network; never the namespace",
@@ -125,69 +122,41 @@ func (o *DeleteOptions) Complete(c *cobra.Command, args []string) error {
 
 // Validate refuses flag combinations that cannot work together.
 func (o *DeleteOptions) Validate(c *cobra.Command) error {
-	switch {
-	case o.Output.Value != "" && o.Diff:
-		return newUsageError(c, fmt.Errorf("--diff and --output both write to stdout; use one"))
-	case o.Wait && !o.DryRun.Stores():
-		return newUsageError(c, fmt.Errorf("--wait needs real deletes; drop --dry-run or --wait"))
-	case o.Wait && o.Timeout <= 0:
-		return newUsageError(c, fmt.Errorf("invalid --timeout %s: --wait needs a positive duration (e.g. --timeout=5m)", o.Timeout))
-	}
-	return nil
+	return o.RunFlags.validate(c, o.DryRun.Stores(), "deletes")
 }
 
-// Run plans every Machine, shows diffs when asked, deletes, reports and optionally waits.
+// Run plans every Machine, shows diffs when asked, deletes, reports and optionally waits (the
+// runner's steps).
 func (o *DeleteOptions) Run(ctx context.Context) error {
-	d := o.deleter
-	inputs, err := source.Load(ctx, d.Supervisor, o.source)
-	if err != nil {
-		return err
-	}
-	plans := d.Plan(ctx, inputs)
-	if o.Diff {
-		if _, err := printDiffs(o.root, pipeline.Diffs(plans)); err != nil {
-			return err
-		}
-	}
-	d.Apply(ctx, plans)
-
-	report := o.root.Out
-	if o.Output.Value != "" {
-		report = o.root.ErrOut
-		if err := printer.List(o.root.Out, o.Output.Value, nil, deletion.Refs(plans)); err != nil {
-			return err
-		}
-	}
-	if err := printer.Report(report, printer.Rows(plans), printer.NewPalette(o.root.colorFor(report))); err != nil {
-		return err
-	}
-	sum := d.Summarize(plans)
-	if err := printer.DeletionSummary(report, sum); err != nil {
-		return err
-	}
-	if sum.Failed > 0 {
-		return &reportedError{msg: fmt.Sprintf("%d failed (see the report above)", sum.Failed)}
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %w", ctx.Err())
-	}
-	if o.Wait {
-		return o.wait(ctx, plans)
-	}
-	return nil
+	return o.RunFlags.run(ctx, o.root, deleter{o})
 }
 
-func (o *DeleteOptions) wait(ctx context.Context, plans []*pipeline.Plan) error {
-	var progress func(object, status string)
-	if isTerminal(o.root.ErrOut) {
-		progress = func(object, status string) {
-			fmt.Fprintf(o.root.ErrOut, "waiting: %s is %s\n", object, status)
-		}
+// deleter is delete's part of the runner's steps.
+type deleter struct{ o *DeleteOptions }
+
+func (d deleter) plan(ctx context.Context) ([]*pipeline.Plan, error) {
+	inputs, err := source.Load(ctx, d.o.deleter.Supervisor, d.o.source)
+	if err != nil {
+		return nil, err
 	}
-	err := o.deleter.Wait(ctx, plans, o.Timeout, progress)
-	var we *pipeline.WaitError
-	if errors.As(err, &we) && we.Interrupted {
-		return fmt.Errorf("%w (%w)", err, ctx.Err())
+	return d.o.deleter.Plan(ctx, inputs), nil
+}
+
+func (d deleter) apply(ctx context.Context, plans []*pipeline.Plan) { d.o.deleter.Apply(ctx, plans) }
+
+func (d deleter) objects(plans []*pipeline.Plan) ([]map[string]any, []string) {
+	return nil, deletion.Refs(plans)
+}
+
+func (d deleter) summarize(plans []*pipeline.Plan) plan.Summary { return d.o.deleter.Summarize(plans) }
+
+func (d deleter) report(w io.Writer, plans []*pipeline.Plan, sum plan.Summary) error {
+	if err := printer.Report(w, printer.Rows(plans), printer.NewPalette(d.o.root.colorFor(w))); err != nil {
+		return err
 	}
-	return err
+	return printer.DeletionSummary(w, sum)
+}
+
+func (d deleter) wait(ctx context.Context, plans []*pipeline.Plan, timeout time.Duration, progress func(object, status string)) error {
+	return d.o.deleter.Wait(ctx, plans, timeout, progress)
 }

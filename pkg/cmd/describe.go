@@ -126,13 +126,13 @@ func (o *DescribeOptions) Complete(c *cobra.Command, args []string) error {
 	}
 	store := status.NewStore()
 	store.KeepWhole(nil)
-	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, true, func(t *target.Options) { t.ListVMs = store.ListVMs })
+	res, err := o.Target.resolver(o.root, sup, "", true, func(t *target.Options) { t.ListVMs = store.ListVMs })
 	if err != nil {
 		return err
 	}
 	o.supervisor = sup
 	o.reader = &describe.Reader{Supervisor: sup, Resolver: res, Store: store, Options: describe.Options{
-		ClusterTimeout: o.Target.ClusterTimeout, Events: o.ShowEvents, MaxEvents: o.MaxEvents}}
+		Events: o.ShowEvents, MaxEvents: o.MaxEvents}}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
@@ -86,9 +87,9 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 		}
 		for _, it := range pl.Items {
 			switch {
-			case it.Action == pipeline.Skipped:
+			case it.Action == plan.Skipped:
 				fmt.Fprintf(o.root.ErrOut, "skipped %s: %s\n", it.Ref(), it.Message)
-			case it.Action == pipeline.Differs && it.Message != "":
+			case it.Action == plan.Differs && it.Message != "":
 				fmt.Fprintf(o.root.ErrOut, "note: %s: %s\n", it.Ref(), it.Message)
 			}
 		}

@@ -84,7 +84,6 @@ func (o *DoctorOptions) Complete(c *cobra.Command) error {
 		KubevirtConfig:   o.Target.KubevirtConfig,
 		Override:         o.Target.RemoteKubeconfig != "" || o.Target.RemoteContext != "",
 		StorageClass:     o.StorageClass,
-		ClusterTimeout:   o.Target.ClusterTimeout,
 		ClientVersion:    doctor.ClientGoVersion(),
 	}
 	if c.Flags().Changed("namespace") && !o.AllNamespaces {
@@ -94,7 +93,7 @@ func (o *DoctorOptions) Complete(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, false)
+	res, err := o.Target.resolver(o.root, sup, "", false)
 	if err != nil {
 		return err
 	}

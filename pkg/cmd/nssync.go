@@ -8,7 +8,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/source"
@@ -117,7 +117,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, true)
+	res, err := o.Target.resolver(o.root, sup, "", true)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (o *NSSyncOptions) Complete(c *cobra.Command) error {
 		Supervisor: sup,
 		Resolver:   res,
 		Writer:     o.DryRun.Writer(),
-		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value}, ClusterTimeout: o.Target.ClusterTimeout,
+		Options: nssync.Options{Namespace: render.Options{ManagedByKey: key, ManagedByValue: value},
 			Concurrency: o.Concurrency, CheckOrphans: o.namespace == "" && o.Selector == ""},
 	}
 	if isTerminal(o.root.ErrOut) {
@@ -168,7 +168,7 @@ func (o *NSSyncOptions) print(rep *nssync.Report) error {
 	if o.Diff {
 		var pairs []diff.Pair
 		for _, n := range rep.Namespaces {
-			if n.Action != pipeline.WouldCreate && n.Action != pipeline.Created {
+			if n.Action != plan.WouldCreate && n.Action != plan.Created {
 				continue
 			}
 			pairs = append(pairs, diff.Pair{Cluster: n.Cluster, Name: diff.KubectlName("v1", "Namespace", "", n.Namespace), Desired: n.Desired})

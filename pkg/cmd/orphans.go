@@ -112,7 +112,7 @@ func (o *OrphansOptions) Complete(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, false)
+	res, err := o.Target.resolver(o.root, sup, "", false)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (o *OrphansOptions) Complete(c *cobra.Command) error {
 		supContext = *o.root.ConfigFlags.Context
 	}
 	o.finder = &orphans.Finder{Supervisor: sup, Resolver: res, Store: store, Options: orphans.Options{
-		Namespace: ns, MinAge: o.MinAge, Now: time.Now, ClusterTimeout: o.Target.ClusterTimeout, SupervisorContext: supContext}}
+		Namespace: ns, MinAge: o.MinAge, Now: time.Now, SupervisorContext: supContext}}
 	return nil
 }
 

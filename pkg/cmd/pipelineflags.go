@@ -18,8 +18,12 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
-// PipelineFlags are the flags `create` and `diff` share: where Machines come from and how they are
-// rendered. `delete` shares the part that is not about storage (AddMachineFlags).
+// PipelineFlags are the flags of the commands that act on Machines, in groups as kubectl's: Machine
+// selection (-f, -R; -l and -A with listing), naming (--naming, --managed-by-label), rendering
+// (--mac-prefix, --iso-size), storage (--storage-class, --access-mode, --volume-mode), --force and
+// the target flags. A command registers exactly the groups it reads: create and diff all of them
+// (AddFlags), delete selection, naming, --force and target (AddMachineFlags). What a command accepts
+// is a property of its groups, recorded when they are registered, never looked up in its flag set.
 type PipelineFlags struct {
 	Filenames     []string
 	Recursive     bool
@@ -34,6 +38,9 @@ type PipelineFlags struct {
 	MACPrefix     string
 	ISOSize       string
 	Target        *TargetFlags
+
+	// The groups registered: listing (-l, -A), rendering (--mac-prefix, --iso-size) and storage.
+	listing, rendering, storage bool
 }
 
 func newPipelineFlags() *PipelineFlags {
@@ -46,28 +53,55 @@ func newPipelineFlags() *PipelineFlags {
 	}
 }
 
-// AddFlags registers the flags.
+// AddFlags registers every group: create's and diff's flags.
 func (f *PipelineFlags) AddFlags(fs *pflag.FlagSet, forceHelp string) {
-	f.AddMachineFlags(fs, forceHelp, "KEY=VALUE label put on every object the plugin creates (deployed operators use vitistack.io/managed-by=kubevirt-operator)")
-	fs.StringVarP(&f.Selector, "selector", "l", "", "Label selector: the Machines on the supervisor that match it (with -f: the file Machines that match it)")
-	fs.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "The Machines of every namespace on the supervisor (with -l: those that match it)")
+	f.addSelection(fs, true)
+	f.addNaming(fs, "KEY=VALUE label put on every object the plugin creates (deployed operators use vitistack.io/managed-by=kubevirt-operator)")
+	f.addRendering(fs)
+	f.addStorage(fs)
+	fs.BoolVar(&f.Force, "force", false, forceHelp)
+	f.Target.AddFlags(fs)
+}
+
+// AddMachineFlags registers Machine selection by names and files, naming, --force and the target
+// flags: delete's groups. Rendering and storage flags are not registered: delete renders nothing.
+func (f *PipelineFlags) AddMachineFlags(fs *pflag.FlagSet, forceHelp, managedByHelp string) {
+	f.addSelection(fs, false)
+	f.addNaming(fs, managedByHelp)
+	fs.BoolVar(&f.Force, "force", false, forceHelp)
+	f.Target.AddFlags(fs)
+}
+
+// addSelection registers the Machine selection group: -f and -R, and with listing -l and -A.
+func (f *PipelineFlags) addSelection(fs *pflag.FlagSet, listing bool) {
+	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "Machine manifests: files, folders or - for standard input (YAML or JSON, several documents); files in folders that hold no Machine are skipped with a note")
+	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "Read the subfolders of folders given with -f too")
+	if listing {
+		fs.StringVarP(&f.Selector, "selector", "l", "", "Label selector: the Machines on the supervisor that match it (with -f: the file Machines that match it)")
+		fs.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "The Machines of every namespace on the supervisor (with -l: those that match it)")
+	}
+	f.listing = listing
+}
+
+// addNaming registers how remote objects are named and labelled.
+func (f *PipelineFlags) addNaming(fs *pflag.FlagSet, managedByHelp string) {
+	fs.StringVar(&f.Naming, "naming", f.Naming, "Naming scheme of remote objects: seed (vm-<machine>, vm-<machine>-root-pvc) or operator (<machine>, as kubevirt-operator v0.0.x)")
+	fs.StringVar(&f.ManagedBy, "managed-by-label", f.ManagedBy, managedByHelp)
+}
+
+// addRendering registers what only rendering reads: generated MACs and the ISO's size.
+func (f *PipelineFlags) addRendering(fs *pflag.FlagSet) {
+	fs.StringVar(&f.MACPrefix, "mac-prefix", f.MACPrefix, "First octets of generated MAC addresses (the operator's 02:<MAC_SET>); the first must be locally administered and unicast")
+	fs.StringVar(&f.ISOSize, "iso-size", "", "Size of the ISO volume of Machines that boot an ISO (e.g. 4Gi); skips the HTTP HEAD that sizes the image")
+	f.rendering = true
+}
+
+// addStorage registers the PVCs' storage flags.
+func (f *PipelineFlags) addStorage(fs *pflag.FlagSet) {
 	fs.StringVar(&f.StorageClass, "storage-class", "", "StorageClass of the PVCs (default: the remote cluster's default class)")
 	fs.StringVar(&f.AccessMode, "access-mode", "", "PVC access mode (default: from the CDI StorageProfile of the class, else ReadWriteOnce)")
 	fs.StringVar(&f.VolumeMode, "volume-mode", f.VolumeMode, "PVC volume mode: Block or Filesystem")
-}
-
-// AddMachineFlags registers the flags that say which Machines, how their remote objects are named
-// and labelled, --force and the target flags: what delete shares with create, without the storage
-// flags (their defaults stand).
-func (f *PipelineFlags) AddMachineFlags(fs *pflag.FlagSet, forceHelp, managedByHelp string) {
-	fs.StringSliceVarP(&f.Filenames, "filename", "f", nil, "Machine manifests: files, folders or - for standard input (YAML or JSON, several documents); files in folders that hold no Machine are skipped with a note")
-	fs.BoolVarP(&f.Recursive, "recursive", "R", false, "Read the subfolders of folders given with -f too")
-	fs.StringVar(&f.Naming, "naming", f.Naming, "Naming scheme of remote objects: seed (vm-<machine>, vm-<machine>-root-pvc) or operator (<machine>, as kubevirt-operator v0.0.x)")
-	fs.StringVar(&f.ManagedBy, "managed-by-label", f.ManagedBy, managedByHelp)
-	fs.BoolVar(&f.Force, "force", false, forceHelp)
-	fs.StringVar(&f.MACPrefix, "mac-prefix", f.MACPrefix, "First octets of generated MAC addresses (the operator's 02:<MAC_SET>); the first must be locally administered and unicast")
-	fs.StringVar(&f.ISOSize, "iso-size", "", "Size of the ISO volume of Machines that boot an ISO (e.g. 4Gi); skips the HTTP HEAD that sizes the image")
-	f.Target.AddFlags(fs)
+	f.storage = true
 }
 
 // The values of the enum flags, for checks and completion.
@@ -106,7 +140,7 @@ func (f *PipelineFlags) complete(c *cobra.Command, root *RootOptions, args []str
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.Target.resolver(root, sup, opts.Render.Naming, f.Target.ClusterTimeout, false)
+	res, err := f.Target.resolver(root, sup, opts.Render.Naming, false)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +159,7 @@ func (f *PipelineFlags) validateSource(c *cobra.Command, args []string) error {
 	files, names, listed := len(f.Filenames) > 0, len(args) > 0, f.Selector != "" || f.AllNamespaces
 	var err error
 	switch {
-	case !files && !names && !listed && c.Flags().Lookup("selector") == nil:
+	case !files && !names && !listed && !f.listing:
 		err = fmt.Errorf("name Machines (NAME...) or give -f FILE")
 	case !files && !names && !listed:
 		err = fmt.Errorf("name Machines (NAME...), give -f FILE, or select them with -l SELECTOR or -A")
@@ -157,10 +191,10 @@ func (f *PipelineFlags) options(c *cobra.Command) (pipeline.Options, error) {
 	if err != nil {
 		return o, err
 	}
-	if !slices.Contains(volumeModes, f.VolumeMode) {
+	if f.storage && !slices.Contains(volumeModes, f.VolumeMode) {
 		return o, newUsageError(c, fmt.Errorf("invalid --volume-mode %q (use %s)", f.VolumeMode, orList(volumeModes)))
 	}
-	if f.AccessMode != "" && !slices.Contains(accessModes, f.AccessMode) {
+	if f.storage && f.AccessMode != "" && !slices.Contains(accessModes, f.AccessMode) {
 		return o, newUsageError(c, fmt.Errorf("invalid --access-mode %q (use %s)", f.AccessMode, orList(accessModes)))
 	}
 	o.Render = render.Options{
@@ -172,6 +206,9 @@ func (f *PipelineFlags) options(c *cobra.Command) (pipeline.Options, error) {
 	o.StorageClass = f.StorageClass
 	o.AccessMode = corev1.PersistentVolumeAccessMode(f.AccessMode)
 	o.Force = f.Force
+	if !f.rendering {
+		return o, nil
+	}
 	if o.MACPrefix, err = render.ParseMACPrefix(f.MACPrefix); err != nil {
 		return o, newUsageError(c, err)
 	}

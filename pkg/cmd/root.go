@@ -13,7 +13,10 @@ import (
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
 // Env is the process environment, injected so that commands never read it directly.
@@ -35,15 +38,41 @@ type RootOptions struct {
 	Color       string
 	Env         Env
 	genericiooptions.IOStreams
+	// clients builds the clients of a run.
+	clients factory
+}
+
+// factory builds the clients of a run from their configurations, as kubectl's cmdutil.Factory:
+// the plugin's connects to the servers; pkg/cmd's tests inject clients over fake clusters
+// (clustertest), as kubectl's cmdtesting.TestFactory does.
+type factory struct {
+	// supervisor builds the supervisor's client.
+	supervisor func(cfg *rest.Config, limits cluster.Limits) (*cluster.Client, error)
+	// remote builds a remote cluster's client (target.Options.NewClient); nil builds it with
+	// cluster.New and the run's limits.
+	remote func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error)
+}
+
+// serverFactory connects to the servers.
+func serverFactory() factory {
+	return factory{supervisor: func(cfg *rest.Config, limits cluster.Limits) (*cluster.Client, error) {
+		return cluster.New(cluster.SupervisorID, cfg, limits)
+	}}
 }
 
 // NewRootCmd builds `kubectl vitimachine` with all its subcommands.
 func NewRootCmd(streams genericiooptions.IOStreams, env Env) *cobra.Command {
+	return newRootCmd(streams, env, serverFactory())
+}
+
+// newRootCmd is NewRootCmd with the factory that builds the clients.
+func newRootCmd(streams genericiooptions.IOStreams, env Env, clients factory) *cobra.Command {
 	o := &RootOptions{
 		ConfigFlags: genericclioptions.NewConfigFlags(true),
 		Color:       "auto",
 		Env:         env,
 		IOStreams:   streams,
+		clients:     clients,
 	}
 	root := &cobra.Command{
 		Use:   "kubectl-vitimachine",

@@ -126,7 +126,7 @@ func (o *StatusOptions) Complete(c *cobra.Command, args []string) error {
 		return err
 	}
 	store := status.NewStore()
-	res, err := o.Target.resolver(o.root, sup, "", o.Target.ClusterTimeout, true, func(t *target.Options) { t.ListVMs = store.ListVMs })
+	res, err := o.Target.resolver(o.root, sup, "", true, func(t *target.Options) { t.ListVMs = store.ListVMs })
 	if err != nil {
 		return err
 	}
@@ -134,9 +134,9 @@ func (o *StatusOptions) Complete(c *cobra.Command, args []string) error {
 	// Drift compares with what create renders with its default flags.
 	p := &pipeline.Pipeline{Supervisor: sup, Resolver: res, Writer: write.Writer{Strategy: write.Client}, Options: pipeline.Options{
 		Render: render.Options{Naming: render.NamingSeed, ManagedByKey: vitistack.DefaultManagedByKey, ManagedByValue: vitistack.DefaultManagedByValue,
-			VolumeMode: corev1.PersistentVolumeBlock}}}
+			VolumeMode: corev1.PersistentVolumeBlock}, ISOFromLive: true}}
 	o.reader = &status.Reader{Resolver: res, Pipeline: p, Store: store, Options: status.Options{
-		ClusterTimeout: o.Target.ClusterTimeout, Drift: o.Output.Value == "wide",
+		Drift:  o.Output.Value == "wide",
 		Notify: func(msg string) { fmt.Fprintln(o.root.ErrOut, msg) }}}
 	return nil
 }

@@ -22,9 +22,12 @@ type TargetFlags struct {
 	AllowProxy       bool
 	QPS              float32
 	Burst            int
-	// ClusterTimeout bounds all the work on one remote cluster.
+	// ClusterTimeout bounds each cluster's own work, the supervisor's included (cluster.Client.Bound).
 	ClusterTimeout time.Duration
 }
+
+// clusterTimeoutHelp is --cluster-timeout's help, for every command that has the flag.
+const clusterTimeoutHelp = "Deadline for each cluster's own reads and writes, the supervisor's included: the time its requests are in flight, not time spent on other clusters nor --wait; a cluster that misses it fails only its own Machines. 0 means no deadline"
 
 // defaultClusterTimeout is --cluster-timeout's default.
 const defaultClusterTimeout = 30 * time.Second
@@ -42,7 +45,7 @@ func (f *TargetFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
 	fs.Float32Var(&f.QPS, "qps", f.QPS, "Client-side requests per second, per cluster (default: none toward servers with API Priority and Fairness, 50 toward others)")
 	fs.IntVar(&f.Burst, "burst", f.Burst, "Client-side request burst, per cluster, with --qps (default: twice --qps)")
-	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, "Deadline for all the reads and writes on one remote cluster, from its first request (not --wait); a cluster that misses it fails only its own Machines; 0: no deadline")
+	fs.DurationVar(&f.ClusterTimeout, "cluster-timeout", f.ClusterTimeout, clusterTimeoutHelp)
 }
 
 // validate refuses combinations that would silently ignore a flag.
@@ -84,10 +87,10 @@ func requestTimeout(root *RootOptions) (time.Duration, error) {
 	return d, nil
 }
 
-// supervisor builds the supervisor client from the kubectl flags. The supervisor's own kubeconfig is
-// the user's and trusted: exec and auth-provider plugins work as in kubectl.
-// A kubeconfig that names no supervisor is refused saying what is missing, and a supervisor that
-// cannot be connected to is named with its context and server.
+// supervisor builds the supervisor client from the kubectl flags, bounded by --cluster-timeout as
+// every remote is. The supervisor's own kubeconfig is the user's and trusted: exec and auth-provider
+// plugins work as in kubectl. A kubeconfig that names no supervisor is refused saying what is
+// missing, and a supervisor that cannot be connected to is named with its context and server.
 func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	if _, err := requestTimeout(root); err != nil {
 		return nil, err
@@ -99,14 +102,19 @@ func (f *TargetFlags) supervisor(root *RootOptions) (*cluster.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
+	limits := f.limits()
+	if limits.RequestTimeout, err = requestTimeout(root); err != nil {
+		return nil, err
+	}
 	name := supervisorContext(root)
 	cfg = rest.CopyConfig(cfg)
 	cfg.Wrap(cluster.ExplainUnreachable(cluster.SupervisorID, name, cfg.Host))
-	c, err := cluster.New(cluster.SupervisorID, cfg, f.limits())
+	c, err := root.clients.supervisor(cfg, limits)
 	if err != nil {
 		return nil, err
 	}
 	c.Context = name
+	c.Bound(f.ClusterTimeout)
 	return c, nil
 }
 
@@ -141,16 +149,15 @@ func supervisorContext(root *RootOptions) string {
 
 // resolver builds the target resolver. An empty naming searches VMs under both naming schemes.
 // with adjusts the options a command needs beyond the flags (status shares its VM lists). Every
-// remote client it builds is bounded by --cluster-timeout from its first request, and each of its
+// remote client it builds is bounded by --cluster-timeout (cluster.Client.Bound), and each of its
 // requests by kubectl's --request-timeout, as the supervisor's are.
-func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, searchTimeout time.Duration, indexVMs bool, with ...func(*target.Options)) (*target.Resolver, error) {
+func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, naming render.Naming, indexVMs bool, with ...func(*target.Options)) (*target.Resolver, error) {
 	limits := f.limits()
 	var err error
 	if limits.RequestTimeout, err = requestTimeout(root); err != nil {
 		return nil, err
 	}
 	opts := target.Options{
-		SearchTimeout:  searchTimeout,
 		IndexVMs:       indexVMs,
 		Default:        f.KubevirtConfig,
 		DefaultBy:      target.ByFlag,
@@ -173,6 +180,9 @@ func (f *TargetFlags) resolver(root *RootOptions, supervisor *cluster.Client, na
 			return nil, err
 		}
 		opts.Override, opts.OverrideName = cfg, name
+	}
+	if root.clients.remote != nil {
+		opts.NewClient = root.clients.remote
 	}
 	for _, w := range with {
 		w(&opts)

@@ -63,7 +63,7 @@ Exit status: 0 when every version could be read, 2 when the supervisor or any re
 	o.Output.AddFlag(c)
 	c.Flags().StringSliceVar(&o.Target.AllowExec, "allow-exec-plugin", nil, "Exec credential plugin commands a kubeconfig from a KubevirtConfig Secret may run (refused by default)")
 	c.Flags().BoolVar(&o.Target.AllowProxy, "allow-remote-proxy", false, "Allow a proxy-url in kubeconfigs from KubevirtConfig Secrets")
-	c.Flags().DurationVar(&o.Target.ClusterTimeout, "cluster-timeout", o.Target.ClusterTimeout, "How long each remote cluster may take to answer; 0: no deadline")
+	c.Flags().DurationVar(&o.Target.ClusterTimeout, "cluster-timeout", o.Target.ClusterTimeout, clusterTimeoutHelp)
 	return c
 }
 
@@ -90,7 +90,7 @@ func (o *VersionOptions) Complete(c *cobra.Command) error {
 		}
 		return fmt.Errorf("get supervisor server version: %w", err)
 	}
-	o.resolver, err = o.Target.resolver(o.root, o.supervisor, "", o.Target.ClusterTimeout, false)
+	o.resolver, err = o.Target.resolver(o.root, o.supervisor, "", false)
 	return err
 }
 
@@ -104,7 +104,7 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 	if o.supervisor != nil {
 		report.SupervisorVersion, serverErr = o.supervisor.ServerVersion(ctx)
 		if serverErr == nil {
-			report.RemoteVersions = o.resolver.RemoteVersions(ctx, o.Target.ClusterTimeout)
+			report.RemoteVersions = o.resolver.RemoteVersions(ctx)
 		}
 	}
 	if err := printVersion(o.root.Out, o.Output.Value, report); err != nil {

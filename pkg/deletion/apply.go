@@ -9,6 +9,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -30,27 +31,28 @@ func (d *Deleter) Apply(ctx context.Context, plans []*pipeline.Plan) {
 }
 
 func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {
-	applier := pipeline.Applier{Writer: d.Writer}
-	var failed *pipeline.Item
+	applier := plan.Applier{Writer: d.Writer}
+	var failed *plan.Item
 	for _, it := range pl.Items {
-		if it.Write != pipeline.DeleteObject {
+		if it.Write != plan.DeleteObject {
 			continue
 		}
 		switch {
 		case failed != nil:
-			it.Result, it.ResultMessage = pipeline.Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref())
+			it.Result, it.ResultMessage = plan.Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref())
 			continue
 		case ctx.Err() != nil:
-			it.Result, it.ResultMessage = pipeline.Skipped, "not attempted: interrupted"
+			it.Result, it.ResultMessage = plan.Skipped, "not attempted: interrupted"
 			continue
 		}
 		if why := d.blocked(it); why != "" {
-			it.Result, it.ResultMessage = pipeline.Kept, why
+			it.Result, it.ResultMessage = plan.Kept, why
 			continue
 		}
 		switch out := applier.Apply(ctx, pl.ClientFor(d.Supervisor, it.Cluster), it); out.Result {
 		case write.Changed, write.Failed:
 			failed = it
+		case write.Stored, write.WouldStore, write.Pending, write.Exists, write.Gone:
 		}
 	}
 }
@@ -69,7 +71,7 @@ groups:
 		gone := map[cluster.Resource]map[string]bool{cluster.VirtualMachines: {}, cluster.PVCs: {}}
 		for _, pl := range g {
 			for _, it := range pl.Items {
-				if a, _ := it.Final(); (a == pipeline.Deleted || a == pipeline.WouldDelete) && gone[it.Resource] != nil {
+				if a, _ := it.Final(); (a == plan.Deleted || a == plan.WouldDelete) && gone[it.Resource] != nil {
 					gone[it.Resource][it.Name] = true
 				}
 			}
@@ -85,7 +87,7 @@ groups:
 			}
 		}
 		ns := last.Items[0]
-		if ns.Resource != cluster.Namespaces || ns.Action != pipeline.Kept {
+		if ns.Resource != cluster.Namespaces || ns.Action != plan.Kept {
 			continue
 		}
 		if d.Writer.DryRun() == "" {
@@ -97,7 +99,7 @@ groups:
 }
 
 // Summarize counts the outcomes of the plans, in create's vocabulary.
-func (d *Deleter) Summarize(plans []*pipeline.Plan) pipeline.Summary {
+func (d *Deleter) Summarize(plans []*pipeline.Plan) plan.Summary {
 	return pipeline.Summarize(plans, d.Writer.DryRun())
 }
 
@@ -107,7 +109,7 @@ func Refs(plans []*pipeline.Plan) []string {
 	var out []string
 	for _, pl := range plans {
 		for _, it := range pl.Items {
-			if a, _ := it.Final(); a == pipeline.Deleted || a == pipeline.WouldDelete {
+			if a, _ := it.Final(); a == plan.Deleted || a == plan.WouldDelete {
 				out = append(out, it.Ref())
 			}
 		}

@@ -5,7 +5,7 @@
 // never by their name alone. A namespace is never deleted.
 //
 // Like create, it plans every Machine first (reads only, nothing recorded anywhere) and then applies
-// the plans through pipeline.Applier. Every delete carries the uid and resourceVersion that were
+// the plans through plan.Applier. Every delete carries the uid and resourceVersion that were
 // planned as preconditions, so an object replaced or changed in between is not deleted. Plans, items
 // and actions are pipeline's, so reports read like create's.
 package deletion
@@ -21,6 +21,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -56,7 +57,7 @@ type Deleter struct {
 
 	mu sync.Mutex
 	// uses holds what deciding each NetworkAttachmentDefinition item needs.
-	uses map[*pipeline.Item]*nadUse
+	uses map[*plan.Item]*nadUse
 }
 
 // nsKey is one namespace of one cluster.
@@ -67,7 +68,7 @@ type nsKey struct {
 
 // Plan reads what each Machine's deletion needs and decides every delete, without writing anything
 // (the chosen KubevirtConfig is not recorded either). Plans come back in input order.
-func (d *Deleter) Plan(ctx context.Context, inputs []pipeline.Input) []*pipeline.Plan {
+func (d *Deleter) Plan(ctx context.Context, inputs []plan.Input) []*pipeline.Plan {
 	plans := make([]*pipeline.Plan, len(inputs))
 	for i, in := range inputs {
 		plans[i] = &pipeline.Plan{Input: in}

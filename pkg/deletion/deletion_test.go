@@ -14,6 +14,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/deletion"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
@@ -251,7 +252,7 @@ func TestMissingNamespaceAndMachineFromAFile(t *testing.T) {
 	opts := defaultOptions
 	opts.Machine = true
 	opts.Naming = render.NamingOperator
-	in := []pipeline.Input{{Machine: machine("gone", "old"), FromFile: true}}
+	in := []plan.Input{{Machine: machine("gone", "old"), FromFile: true}}
 	_, got := run(t, newDeleter(w, write.None, opts), in)
 	wantRows(t, got, "kv-a namespace/gone not found", "kv-a virtualmachine.kubevirt.io/old not found",
 		"supervisor networkconfiguration.vitistack.io/old deleted", "supervisor machine.vitistack.io/old not found")
@@ -294,7 +295,7 @@ func TestAMachineFromAFileIsReplacedByTheLiveOne(t *testing.T) {
 	live := machine("team", "owned", vitistack.Finalizer)
 	add(t, w.Supervisor, machineObject(t, live))
 	// The file's Machine has no finalizer; the live one has, and it counts.
-	in := []pipeline.Input{{Machine: machine("team", "owned"), FromFile: true}}
+	in := []plan.Input{{Machine: machine("team", "owned"), FromFile: true}}
 	_, got := run(t, newDeleter(w, write.None, defaultOptions), in)
 	if len(got) != 1 || !strings.Contains(got[0], "carries the finalizer machine.vitistack.io/finalizer") {
 		t.Errorf("rows %v", got)

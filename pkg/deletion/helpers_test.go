@@ -15,6 +15,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/deletion"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -111,16 +112,16 @@ func machineObject(t *testing.T, m *vitistackv1alpha1.Machine) *unstructured.Uns
 	return u
 }
 
-func inputs(ms ...*vitistackv1alpha1.Machine) []pipeline.Input {
-	out := make([]pipeline.Input, len(ms))
+func inputs(ms ...*vitistackv1alpha1.Machine) []plan.Input {
+	out := make([]plan.Input, len(ms))
 	for i, m := range ms {
-		out[i] = pipeline.Input{Machine: m}
+		out[i] = plan.Input{Machine: m}
 	}
 	return out
 }
 
 // run plans and applies, and returns the plans and the report rows as "cluster object action".
-func run(t *testing.T, d *deletion.Deleter, in []pipeline.Input) ([]*pipeline.Plan, []string) {
+func run(t *testing.T, d *deletion.Deleter, in []plan.Input) ([]*pipeline.Plan, []string) {
 	t.Helper()
 	ctx := context.Background()
 	plans := d.Plan(ctx, in)
@@ -160,5 +161,15 @@ func wantList(t *testing.T, what string, got []string, want ...string) {
 	t.Helper()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("%s: %s, want %s", what, strings.Join(got, ","), strings.Join(want, ","))
+	}
+}
+
+// noPlanErrors fails the test when a plan failed: a row run returns as "plan error: …".
+func noPlanErrors(t *testing.T, rows []string) {
+	t.Helper()
+	for _, r := range rows {
+		if strings.HasPrefix(r, "plan error: ") {
+			t.Fatalf("the plan failed: %s", r)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // nadKey is one NetworkAttachmentDefinition of one cluster.
@@ -27,7 +28,7 @@ type nadUse struct {
 	users []string
 	// after are the VM items of other Machines of this run whose deletion frees it: it is deleted
 	// only when they were.
-	after []*pipeline.Item
+	after []*plan.Item
 }
 
 // nadCandidate is a NetworkAttachmentDefinition the Machine's VMs use, or its NetworkConfiguration
@@ -45,8 +46,8 @@ func (d *Deleter) planNADs(ctx context.Context, pl *pipeline.Plan, snap *snapsho
 	c, m := pl.Target.Cluster, pl.Machine
 	for _, cand := range nadCandidates(m.Namespace, vms, nc) {
 		if cand.namespace != m.Namespace {
-			pl.Items = append(pl.Items, &pipeline.Item{Cluster: c.ID, Resource: cluster.NetworkAttachmentDefinitions, Namespace: cand.namespace, Name: cand.name,
-				Action: pipeline.Kept, Message: fmt.Sprintf("in namespace %s, not the machine's", cand.namespace)})
+			pl.Items = append(pl.Items, &plan.Item{Cluster: c.ID, Resource: cluster.NetworkAttachmentDefinitions, Namespace: cand.namespace, Name: cand.name,
+				Action: plan.Kept, Message: fmt.Sprintf("in namespace %s, not the machine's", cand.namespace)})
 			continue
 		}
 		nad, err := d.nads.Get(nadKey{c.ID, m.Namespace, cand.name}, func() (nadRead, error) {
@@ -60,7 +61,7 @@ func (d *Deleter) planNADs(ctx context.Context, pl *pipeline.Plan, snap *snapsho
 		case err != nil:
 			return fmt.Errorf("cluster %s: get network-attachment-definition %q in %q: %w", c.ID, cand.name, m.Namespace, err)
 		case nad == nil && cand.fromVM:
-			pl.Items = append(pl.Items, &pipeline.Item{Cluster: c.ID, Resource: cluster.NetworkAttachmentDefinitions, Namespace: m.Namespace, Name: cand.name, Action: pipeline.NotFound})
+			pl.Items = append(pl.Items, &plan.Item{Cluster: c.ID, Resource: cluster.NetworkAttachmentDefinitions, Namespace: m.Namespace, Name: cand.name, Action: plan.NotFound})
 			continue
 		case nad == nil:
 			continue
@@ -116,16 +117,16 @@ func usedByOrEmpty(users []string) string {
 	return usedBy(users)
 }
 
-func (d *Deleter) recordUse(it *pipeline.Item, u *nadUse) {
+func (d *Deleter) recordUse(it *plan.Item, u *nadUse) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.uses == nil {
-		d.uses = map[*pipeline.Item]*nadUse{}
+		d.uses = map[*plan.Item]*nadUse{}
 	}
 	d.uses[it] = u
 }
 
-func (d *Deleter) use(it *pipeline.Item) *nadUse {
+func (d *Deleter) use(it *plan.Item) *nadUse {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.uses[it]
@@ -136,10 +137,10 @@ func (d *Deleter) use(it *pipeline.Item) *nadUse {
 // (they are applied in input order) deletes it, after the others' VMs; the others keep it.
 func (d *Deleter) settleShared(plans []*pipeline.Plan) {
 	for _, group := range pipeline.Groups(plans) {
-		deleting := map[string]*pipeline.Item{}
+		deleting := map[string]*plan.Item{}
 		for _, pl := range group {
 			for _, it := range pl.Items {
-				if it.Resource == cluster.VirtualMachines && it.Action == pipeline.WouldDelete {
+				if it.Resource == cluster.VirtualMachines && it.Action == plan.WouldDelete {
 					deleting[it.Name] = it
 				}
 			}
@@ -153,7 +154,7 @@ func (d *Deleter) settleShared(plans []*pipeline.Plan) {
 // nadEntry is one Machine's item for a NetworkAttachmentDefinition it may delete.
 type nadEntry struct {
 	plan *pipeline.Plan
-	item *pipeline.Item
+	item *plan.Item
 	use  *nadUse
 }
 
@@ -182,7 +183,7 @@ func (d *Deleter) nadEntries(group []*pipeline.Plan) [][]nadEntry {
 
 // settleNAD decides one shared NetworkAttachmentDefinition: unless a VM that stays uses it, the last
 // entry deletes it once the other users' VMs are deleted, and the others keep it.
-func settleNAD(entries []nadEntry, deleting map[string]*pipeline.Item) {
+func settleNAD(entries []nadEntry, deleting map[string]*plan.Item) {
 	for _, e := range entries {
 		for _, u := range e.use.users {
 			if deleting[u] == nil {
@@ -192,12 +193,12 @@ func settleNAD(entries []nadEntry, deleting map[string]*pipeline.Item) {
 	}
 	last := entries[len(entries)-1]
 	for _, e := range entries[:len(entries)-1] {
-		if e.item.Action == pipeline.WouldDelete || e.item.Action == pipeline.Kept {
-			e.item.Write, e.item.Action, e.item.Message = pipeline.NoWrite, pipeline.Kept, "deleted later in this run, with machine "+last.plan.Key()
+		if e.item.Action == plan.WouldDelete || e.item.Action == plan.Kept {
+			e.item.Write, e.item.Action, e.item.Message = plan.NoWrite, plan.Kept, "deleted later in this run, with machine "+last.plan.Key()
 		}
 	}
-	if last.item.Action == pipeline.Kept {
-		last.item.Write, last.item.Action, last.item.Message = pipeline.DeleteObject, pipeline.WouldDelete, ""
+	if last.item.Action == plan.Kept {
+		last.item.Write, last.item.Action, last.item.Message = plan.DeleteObject, plan.WouldDelete, ""
 	}
 	for _, u := range last.use.users {
 		last.use.after = append(last.use.after, deleting[u])
@@ -206,13 +207,13 @@ func settleNAD(entries []nadEntry, deleting map[string]*pipeline.Item) {
 
 // blocked says why a NetworkAttachmentDefinition planned for deletion must stay after all: a VM of
 // another Machine of the run that uses it was not deleted. "" means go ahead.
-func (d *Deleter) blocked(it *pipeline.Item) string {
+func (d *Deleter) blocked(it *plan.Item) string {
 	u := d.use(it)
 	if u == nil {
 		return ""
 	}
 	for _, vm := range u.after {
-		if a, _ := vm.Final(); a != pipeline.Deleted && a != pipeline.WouldDelete && a != pipeline.NotFound {
+		if a, _ := vm.Final(); a != plan.Deleted && a != plan.WouldDelete && a != plan.NotFound {
 			return fmt.Sprintf("used by virtualmachine %s, which was not deleted", vm.Name)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
@@ -62,15 +63,15 @@ func (d *Deleter) planObjects(ctx context.Context, pl *pipeline.Plan, machine ma
 }
 
 // namespaceItem is the namespace's row: kept, never deleted.
-func namespaceItem(id cluster.ID, name string, snap *snapshot) *pipeline.Item {
-	it := &pipeline.Item{Cluster: id, Resource: cluster.Namespaces, Name: name}
+func namespaceItem(id cluster.ID, name string, snap *snapshot) *plan.Item {
+	it := &plan.Item{Cluster: id, Resource: cluster.Namespaces, Name: name}
 	switch {
 	case snap.namespace == nil:
-		it.Action = pipeline.NotFound
+		it.Action = plan.NotFound
 	case snap.namespace.GetDeletionTimestamp() != nil:
-		it.Live, it.Action, it.Message = snap.namespace.Object, pipeline.Terminating, "being deleted, not by this plugin; "+NeverNamespaces
+		it.Live, it.Action, it.Message = snap.namespace.Object, plan.Terminating, "being deleted, not by this plugin; "+NeverNamespaces
 	default:
-		it.Live, it.Action, it.Message = snap.namespace.Object, pipeline.Kept, NeverNamespaces
+		it.Live, it.Action, it.Message = snap.namespace.Object, plan.Kept, NeverNamespaces
 	}
 	return it
 }
@@ -82,7 +83,7 @@ func (d *Deleter) planVMs(pl *pipeline.Plan, snap *snapshot) []*unstructured.Uns
 	m := pl.Machine
 	name := render.VMName(d.Options.Naming, m.Name)
 	var own []*unstructured.Unstructured
-	var items []*pipeline.Item
+	var items []*plan.Item
 	named := false
 	for _, vm := range snap.vms {
 		owner := vitistack.SourceMachine(vm.GetLabels())
@@ -99,10 +100,10 @@ func (d *Deleter) planVMs(pl *pipeline.Plan, snap *snapshot) []*unstructured.Uns
 		items = append(items, it)
 	}
 	if len(own) == 0 && !named {
-		items = append(items, &pipeline.Item{Cluster: pl.Target.Cluster.ID, Resource: cluster.VirtualMachines, Namespace: m.Namespace, Name: name, Action: pipeline.NotFound})
+		items = append(items, &plan.Item{Cluster: pl.Target.Cluster.ID, Resource: cluster.VirtualMachines, Namespace: m.Namespace, Name: name, Action: plan.NotFound})
 	}
 	for _, it := range items {
-		if it.Action == pipeline.WouldDelete && pl.VM == nil {
+		if it.Action == plan.WouldDelete && pl.VM == nil {
 			pl.VM = it
 		}
 	}
@@ -185,15 +186,15 @@ func (d *Deleter) networkConfiguration(ctx context.Context, pl *pipeline.Plan) (
 }
 
 // machineItem is the Machine itself (--machine), deleted last.
-func machineItem(id cluster.ID, pl *pipeline.Plan, live map[string]any) *pipeline.Item {
-	it := &pipeline.Item{Cluster: id, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Live: live}
+func machineItem(id cluster.ID, pl *pipeline.Plan, live map[string]any) *plan.Item {
+	it := &plan.Item{Cluster: id, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Live: live}
 	switch u := (&unstructured.Unstructured{Object: live}); {
 	case live == nil:
-		it.Action = pipeline.NotFound
+		it.Action = plan.NotFound
 	case u.GetDeletionTimestamp() != nil:
-		it.Action, it.Message = pipeline.Terminating, beingDeleted(u)
+		it.Action, it.Message = plan.Terminating, beingDeleted(u)
 	default:
-		it.Write, it.Action = pipeline.DeleteObject, pipeline.WouldDelete
+		it.Write, it.Action = plan.DeleteObject, plan.WouldDelete
 	}
 	return it
 }
@@ -214,14 +215,14 @@ func (d *Deleter) verdict(labels map[string]string, machine string, managedBy bo
 
 // decide plans an object for deletion when ok, else keeps it with why. An object already being
 // deleted is reported as terminating, whatever the rest.
-func (d *Deleter) decide(it *pipeline.Item, obj *unstructured.Unstructured, ok bool, why string) {
+func (d *Deleter) decide(it *plan.Item, obj *unstructured.Unstructured, ok bool, why string) {
 	switch {
 	case obj.GetDeletionTimestamp() != nil:
-		it.Action, it.Message = pipeline.Terminating, beingDeleted(obj)
+		it.Action, it.Message = plan.Terminating, beingDeleted(obj)
 	case ok:
-		it.Write, it.Action = pipeline.DeleteObject, pipeline.WouldDelete
+		it.Write, it.Action = plan.DeleteObject, plan.WouldDelete
 	default:
-		it.Action, it.Message = pipeline.Kept, why
+		it.Action, it.Message = plan.Kept, why
 	}
 }
 
@@ -242,8 +243,8 @@ func usedBy(vms []string) string {
 	return s
 }
 
-func newItem(id cluster.ID, r cluster.Resource, obj *unstructured.Unstructured) *pipeline.Item {
-	return &pipeline.Item{Cluster: id, Resource: r, Namespace: obj.GetNamespace(), Name: obj.GetName(), Live: obj.Object}
+func newItem(id cluster.ID, r cluster.Resource, obj *unstructured.Unstructured) *plan.Item {
+	return &plan.Item{Cluster: id, Resource: r, Namespace: obj.GetNamespace(), Name: obj.GetName(), Live: obj.Object}
 }
 
 func names(objs []*unstructured.Unstructured) []string {

@@ -25,14 +25,18 @@ type snapshot struct {
 
 // use is one object a VM uses, by kind and name in the VM's namespace.
 type use struct {
-	kind, name string
+	kind useKind
+	name string
 }
+
+// useKind is the kind of object a VM uses.
+type useKind int
 
 // Kinds of use.
 const (
-	usesPVC    = "pvc"
-	usesSecret = "secret"
-	usesNAD    = "nad"
+	usesPVC useKind = iota
+	usesSecret
+	usesNAD
 )
 
 // snapshot reads a namespace of a cluster, once per run: one get of the namespace, then one list
@@ -82,7 +86,7 @@ func (s *snapshot) index(vm *unstructured.Unstructured) {
 // vmUses lists what a VM uses, each once.
 func vmUses(vm *unstructured.Unstructured) []use {
 	var out []use
-	add := func(kind, name string) {
+	add := func(kind useKind, name string) {
 		if u := (use{kind, name}); name != "" && !slices.Contains(out, u) {
 			out = append(out, u)
 		}
@@ -128,7 +132,7 @@ func splitNetwork(s string) (string, string) {
 }
 
 // users are the VMs that use an object, other than the ones in own, in name order.
-func (s *snapshot) users(kind, name string, own []string) []string {
+func (s *snapshot) users(kind useKind, name string, own []string) []string {
 	var out []string
 	for _, vm := range s.uses[use{kind, name}] {
 		if !slices.Contains(own, vm) {

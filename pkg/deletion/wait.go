@@ -13,6 +13,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // Gone is the status Wait reports for an object that no longer exists.
@@ -26,7 +27,7 @@ func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time
 	var waits []func(context.Context) string
 	for _, pl := range plans {
 		for _, it := range pl.Items {
-			if a, _ := it.Final(); a != pipeline.Deleted && a != pipeline.Terminating {
+			if a, _ := it.Final(); a != plan.Deleted && a != plan.Terminating {
 				continue
 			}
 			c := pl.ClientFor(d.Supervisor, it.Cluster)
@@ -50,7 +51,7 @@ func (d *Deleter) Wait(ctx context.Context, plans []*pipeline.Plan, timeout time
 // waitGone waits until one object is gone. Each round starts a watch and then reads the object, so
 // that a deletion is seen whether it happened before the watch started (the read) or after (the
 // watch). seen is told every status change; the last one is returned.
-func waitGone(ctx context.Context, c *cluster.Client, it *pipeline.Item, seen func(string)) (string, error) {
+func waitGone(ctx context.Context, c *cluster.Client, it *plan.Item, seen func(string)) (string, error) {
 	if c == nil {
 		return "", fmt.Errorf("no client for cluster %s", it.Cluster)
 	}

@@ -80,7 +80,8 @@ func TestWaitUntilEveryDeletedObjectIsGone(t *testing.T) {
 func TestWaitNamesWhatIsStillThere(t *testing.T) {
 	w := protectedWorld(t)
 	d := newDeleter(w, write.None, defaultOptions)
-	plans, _ := run(t, d, inputs(machine("team", "web")))
+	plans, rows := run(t, d, inputs(machine("team", "web")))
+	noPlanErrors(t, rows)
 	err := d.Wait(context.Background(), plans, 50*time.Millisecond, nil)
 	var we *pipeline.WaitError
 	if !errors.As(err, &we) || we.Interrupted || len(we.Lines) != 1 ||
@@ -100,7 +101,8 @@ func TestWaitNamesWhatIsStillThere(t *testing.T) {
 func TestWaitTakesAReplacedObjectAsGone(t *testing.T) {
 	w := protectedWorld(t)
 	d := newDeleter(w, write.None, defaultOptions)
-	plans, _ := run(t, d, inputs(machine("team", "web")))
+	plans, rows := run(t, d, inputs(machine("team", "web")))
+	noPlanErrors(t, rows)
 	// Another PVC of the same name, made after ours went: ours is gone.
 	if err := w.Remotes["kv-a"].Fake.Tracker().Delete(cluster.PVCs.GVR, "team", "vm-web-root-pvc"); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"sort"
 	"sync"
-	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,8 +25,6 @@ import (
 
 // Options of a run.
 type Options struct {
-	// ClusterTimeout bounds each remote cluster's reads; 0 means no bound beyond the context.
-	ClusterTimeout time.Duration
 	// Events adds each object's last events; MaxEvents is how many per object (0: all).
 	Events    bool
 	MaxEvents int
@@ -75,7 +72,7 @@ var (
 )
 
 // Read resolves every Machine, reads the supervisor and each cluster once (in parallel, each
-// remote under Options.ClusterTimeout) and builds the items.
+// remote under its client's --cluster-timeout) and builds the items.
 func (r *Reader) Read(ctx context.Context, machines []*vitistackv1alpha1.Machine) *Report {
 	rep := &Report{}
 	var entries []*entry
@@ -98,7 +95,7 @@ func (r *Reader) Read(ctx context.Context, machines []*vitistackv1alpha1.Machine
 			e.item.Error = err.Error()
 		default:
 			e.target = t
-			e.item.Cluster = &Cluster{Name: t.Name(), ChosenBy: t.By}
+			e.item.Cluster = &Cluster{Name: t.Name(), ChosenBy: t.By.String()}
 		}
 	}
 	var wg sync.WaitGroup
@@ -274,11 +271,6 @@ func (r *Reader) fillSupervisor(ctx context.Context, entries []*entry) {
 // readRemote reads one remote cluster under its deadline: its version and every list of the
 // group's namespaces, then fills each entry.
 func (r *Reader) readRemote(ctx context.Context, g *group) {
-	if r.Options.ClusterTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.Options.ClusterTimeout)
-		defer cancel()
-	}
 	ns := scopes(g.entries)
 	resources := append(append([]cluster.Resource{}, remoteRequired...), remoteOptional...)
 	if r.Options.Events {
@@ -293,25 +285,24 @@ func (r *Reader) readRemote(ctx context.Context, g *group) {
 	}()
 	r.lists(ctx, g.client, resources, ns)
 	wg.Wait()
-	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	for _, e := range g.entries {
 		e.item.Cluster.Version = version
 		scope := e.machine.Namespace
 		if ns[0] == "" {
 			scope = ""
 		}
-		r.fill(ctx, g.client, e, scope, timedOut)
+		r.fill(ctx, g.client, e, scope)
 	}
 }
 
 // fill builds an entry's remote part from the kept lists of its namespace.
-func (r *Reader) fill(ctx context.Context, c *cluster.Client, e *entry, scope string, timedOut bool) {
+func (r *Reader) fill(ctx context.Context, c *cluster.Client, e *entry, scope string) {
 	m, it := e.machine, e.item
 	got := map[string][]*unstructured.Unstructured{}
 	for _, res := range remoteRequired {
 		objs, err := r.inNamespace(ctx, c, res, scope, m.Namespace)
 		if err != nil {
-			it.Error = r.explain(err, timedOut)
+			it.Error = r.explain(err)
 			return
 		}
 		got[res.GVR.Resource] = objs
@@ -319,7 +310,7 @@ func (r *Reader) fill(ctx context.Context, c *cluster.Client, e *entry, scope st
 	for _, res := range remoteOptional {
 		objs, err := r.inNamespace(ctx, c, res, scope, m.Namespace)
 		if err != nil && !cluster.IsNotServed(err) {
-			it.Error = r.explain(err, timedOut)
+			it.Error = r.explain(err)
 			return
 		}
 		got[res.GVR.Resource] = objs
@@ -357,15 +348,12 @@ func (r *Reader) fill(ctx context.Context, c *cluster.Client, e *entry, scope st
 	}
 }
 
-// explain words a failed read, plainly when the cluster's deadline passed.
-func (r *Reader) explain(err error, timedOut bool) string {
-	var le *status.ListError
+// explain words a failed read: a missed deadline in the one wording of --cluster-timeout
+// (cluster.TimeoutError), anything else as it is.
+func (r *Reader) explain(err error) string {
 	var te *cluster.TimeoutError
-	if errors.As(err, &le) && errors.As(err, &te) {
-		return "cluster " + le.Cluster.Name + " did not answer within --cluster-timeout=" + te.Timeout.String()
-	}
-	if errors.As(err, &le) && r.Options.ClusterTimeout > 0 && (timedOut || errors.Is(err, context.DeadlineExceeded)) {
-		return "cluster " + le.Cluster.Name + " did not answer within --cluster-timeout=" + r.Options.ClusterTimeout.String()
+	if errors.As(err, &te) {
+		return te.Error()
 	}
 	return err.Error()
 }

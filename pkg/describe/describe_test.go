@@ -119,7 +119,7 @@ status:
 		t.Fatalf("items: %+v", rep.Items)
 	}
 	it := rep.Items[0]
-	if it.Error != "" || it.Cluster == nil || it.Cluster.ChosenBy != target.ByAnnotation || it.Cluster.Version != clustertest.Version {
+	if it.Error != "" || it.Cluster == nil || it.Cluster.ChosenBy != target.ByAnnotation.String() || it.Cluster.Version != clustertest.Version {
 		t.Fatalf("item: %+v cluster %+v", it, it.Cluster)
 	}
 	if !it.Machine.ClassFound || rep.Items[1].Machine.ClassFound {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
@@ -67,8 +66,6 @@ type Options struct {
 	Override bool
 	// StorageClass is --storage-class: no default StorageClass is needed.
 	StorageClass string
-	// ClusterTimeout bounds all the checks of one remote cluster (0: no bound beyond ctx).
-	ClusterTimeout time.Duration
 	// Concurrency bounds the access reviews in flight per cluster (0: 16).
 	Concurrency int
 	// ClientVersion is the client-go version the plugin is built with ("v0.37.2"), for the skew.
@@ -120,18 +117,19 @@ func (d *Doctor) serverCheck(ctx context.Context, c *cluster.Client, fix string)
 	row := Check{Check: "server", Cluster: c.ID.Name}
 	v, err := c.ServerVersion(ctx)
 	if err != nil {
-		row.Result, row.Detail = Fail, fmt.Sprintf("%s; %s", d.words(ctx, err), fix)
+		row.Result, row.Detail = Fail, fmt.Sprintf("%s; %s", d.words(err), fix)
 		return row
 	}
 	row.Result, row.Detail = skew(v, d.Options.ClientVersion)
 	return row
 }
 
-// words phrases an error, saying plainly when the cluster's deadline passed.
-func (d *Doctor) words(ctx context.Context, err error) string {
+// words phrases an error; a missed deadline in the one wording of --cluster-timeout
+// (cluster.TimeoutError).
+func (d *Doctor) words(err error) string {
 	var te *cluster.TimeoutError
-	if errors.As(err, &te) || (errors.Is(ctx.Err(), context.DeadlineExceeded) && d.Options.ClusterTimeout > 0) {
-		return fmt.Sprintf("did not answer within --cluster-timeout=%s", d.Options.ClusterTimeout)
+	if errors.As(err, &te) {
+		return te.Error()
 	}
 	if ue := cluster.Unreachable(err); ue != nil {
 		// The row names the cluster and says what to do; the error's own advice is to run doctor.

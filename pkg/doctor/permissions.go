@@ -23,7 +23,7 @@ func (d *Doctor) permissions(ctx context.Context, c *cluster.Client, role cluste
 		row := Check{Check: "permissions " + string(v.Command), Cluster: c.ID.Name}
 		switch {
 		case v.Err != nil:
-			row.Result, row.Detail = Fail, "could not ask: "+d.words(ctx, v.Err)
+			row.Result, row.Detail = Fail, "could not ask: "+d.words(v.Err)
 		case len(v.Missing) == 0:
 			row.Result, row.Detail = OK, fmt.Sprintf("all %d verbs allowed", v.Verbs)
 		case v.Optional():

@@ -10,20 +10,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/facts"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
-// remote checks one remote cluster, all within --cluster-timeout: its kubeconfig (read and checked
+// remote checks one remote cluster, all within --cluster-timeout (the cluster's client is bound,
+// cluster.Client.Bound; the Secret read is the supervisor's): its kubeconfig (read and checked
 // exactly as create does), the server and its version, then in parallel its CRDs, the default
 // StorageClass and the permissions. A cluster that cannot be reached gets no further checks, so a
 // dead cluster costs its deadline once.
 func (d *Doctor) remote(ctx context.Context, s *survey, r remoteTarget) []Check {
-	if d.Options.ClusterTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d.Options.ClusterTimeout)
-		defer cancel()
-	}
 	c, row := d.remoteClient(ctx, r)
 	if c == nil {
 		return []Check{row}
@@ -85,7 +81,7 @@ func (d *Doctor) remoteClient(ctx context.Context, r remoteTarget) (*cluster.Cli
 		if apierrors.IsForbidden(err) {
 			fix = fmt.Sprintf("grant get on secrets in namespace %s (examples/rbac-supervisor.yaml)", r.config.Spec.SecretNamespace)
 		}
-		row.Result, row.Detail = Fail, d.words(ctx, err)+"; "+fix
+		row.Result, row.Detail = Fail, d.words(err)+"; "+fix
 		return nil, row
 	}
 	row.Result, row.Detail = OK, fmt.Sprintf("Secret %s key %q: accepted", secretRef(r.config), vitistack.SecretKeyKubeconfig)
@@ -137,7 +133,7 @@ func (d *Doctor) remoteCRDs(ctx context.Context, c *cluster.Client, machines []m
 			defer wg.Done()
 			doc.served, doc.err = c.ServedResources(ctx, gv)
 			if doc.err != nil && !isNotFound(doc.err) {
-				doc.err = fmt.Errorf("%s", d.words(ctx, doc.err))
+				doc.err = fmt.Errorf("%s", d.words(doc.err))
 			}
 		}()
 	}
@@ -163,12 +159,12 @@ func (d *Doctor) storageRow(ctx context.Context, c *cluster.Client) Check {
 		row.Result, row.Detail = OK, fmt.Sprintf("--storage-class %s: the default class is not used", d.Options.StorageClass)
 		return row
 	}
-	class, err := pipeline.DefaultStorageClass(ctx, c)
+	class, err := facts.DefaultStorageClass(ctx, c)
 	switch {
 	case apierrors.IsForbidden(err):
 		row.Result, row.Detail = Fail, err.Error()+"; grant list on storageclasses.storage.k8s.io, or pass --storage-class"
 	case err != nil && ctx.Err() != nil:
-		row.Result, row.Detail = Fail, "list storageclasses: "+d.words(ctx, err)
+		row.Result, row.Detail = Fail, "list storageclasses: "+d.words(err)
 	case err != nil:
 		row.Result, row.Detail = Fail, err.Error()
 	default:

@@ -56,6 +56,12 @@ func (s *suite) planes() []*testenv.Plane {
 // requests returns the plugin's requests to a plane since the mark (completed requests only).
 func (s *suite) requests(t *testing.T, m auditMark, p *testenv.Plane) []auditEvent {
 	t.Helper()
+	return s.events(t, m, p, "ResponseComplete")
+}
+
+// events are the plugin's audit events of one stage on p since m.
+func (s *suite) events(t *testing.T, m auditMark, p *testenv.Plane, stage string) []auditEvent {
+	t.Helper()
 	f, err := os.Open(p.AuditLog)
 	if err != nil {
 		t.Fatal(err)
@@ -72,11 +78,23 @@ func (s *suite) requests(t *testing.T, m auditMark, p *testenv.Plane) []auditEve
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("audit log %s: %v", p.AuditLog, err)
 		}
-		if e.Stage == "ResponseComplete" && strings.HasPrefix(e.UserAgent, "kubectl-vitimachine/") {
+		if e.Stage == stage && strings.HasPrefix(e.UserAgent, "kubectl-vitimachine/") {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// watching reports whether the plugin has had a watch of resource in namespace answered by p since
+// m (the watch's ResponseStarted event): it is now following the objects.
+func (s *suite) watching(t *testing.T, m auditMark, p *testenv.Plane, resource, namespace string) bool {
+	t.Helper()
+	for _, e := range s.events(t, m, p, "ResponseStarted") {
+		if e.Verb == "watch" && e.ObjectRef != nil && e.ObjectRef.Resource == resource && e.ObjectRef.Namespace == namespace {
+			return true
+		}
+	}
+	return false
 }
 
 // budget summarises requests as "verb resource" counts, e.g. "list machines": 1.

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
@@ -380,15 +378,10 @@ func TestDeleteWaitsUntilEveryObjectIsGone(t *testing.T) {
 	go func() { done <- s.plugin(t, "delete", "-f", file, "--wait", "--timeout", "60s") }()
 
 	// Play the PVC protection controller: once the PVC is being deleted, let it go.
-	deadline := time.Now().Add(30 * time.Second)
-	var pvc *unstructured.Unstructured
-	for (pvc == nil || pvc.GetDeletionTimestamp() == nil) && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		pvc = s.get(t, a, cluster.PVCs, ns, "vm-slow-root-pvc")
-	}
-	if pvc == nil || pvc.GetDeletionTimestamp() == nil {
-		t.Fatalf("the PVC was never deleted:\n%s", <-done)
-	}
+	eventually(t, 30*time.Second, "the PVC is being deleted", func() bool {
+		pvc := s.get(t, a, cluster.PVCs, ns, "vm-slow-root-pvc")
+		return pvc != nil && pvc.GetDeletionTimestamp() != nil
+	})
 	s.release(t, a, ns, "vm-slow-root-pvc")
 	select {
 	case r := <-done:

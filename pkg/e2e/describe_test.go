@@ -370,7 +370,7 @@ func TestDescribeOfAMachineOnAHangingClusterSaysSoWithinTheTimeout(t *testing.T)
 		t.Errorf("took %s with --cluster-timeout=3s", took)
 	}
 	mustContain(t, "describe", normalized(r.stdout),
-		"Error Unreadable cluster kv-hang did not answer within --cluster-timeout=3s",
+		"Error Unreadable cluster kv-hang", "did not answer within --cluster-timeout=3s",
 		"Cluster/kv-a v1.37.2 chosen by annotation",
 		"VirtualMachine NotProvisioned no VM on this cluster")
 	mustContain(t, "stderr", r.stderr, "1 Machine could not be described")

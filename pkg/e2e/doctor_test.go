@@ -535,10 +535,7 @@ func TestTheDocumentedRBACCoversNetworksCloudInitAndDelete(t *testing.T) {
 		done <- s.plugin(t, append([]string{"delete", "-f", file, "--machine", "--wait", "--timeout", "60s"}, as...)...)
 	}()
 	// Play the PVC protection controller: once the PVC is being deleted, let it go.
-	deadline := time.Now().Add(30 * time.Second)
-	for !s.gone(t, a, cluster.PVCs, ns, "full") && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	eventually(t, 30*time.Second, "the PVC is being deleted", func() bool { return s.gone(t, a, cluster.PVCs, ns, "full") })
 	if s.get(t, a, cluster.PVCs, ns, "full") != nil {
 		s.release(t, a, ns, "full")
 	}

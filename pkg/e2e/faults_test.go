@@ -18,6 +18,13 @@ import (
 // hangingServer accepts TCP connections on loopback and never answers; it closes them at cleanup.
 func hangingServer(t *testing.T) string {
 	t.Helper()
+	addr, _ := countingHangingServer(t)
+	return addr
+}
+
+// countingHangingServer is hangingServer that also tells how many connections it has accepted.
+func countingHangingServer(t *testing.T) (string, func() int) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +50,11 @@ func hangingServer(t *testing.T) string {
 			_ = c.Close()
 		}
 	})
-	return l.Addr().String()
+	return l.Addr().String(), func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(conns)
+	}
 }
 
 // closedPort returns a loopback address nothing listens on.
@@ -71,6 +82,20 @@ func withServer(t *testing.T, kubeconfig []byte, addr string) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// currentContext is the name of a kubeconfig's current context: the context --cluster-timeout's
+// error names for a KubevirtConfig whose Secret holds that kubeconfig.
+func currentContext(t *testing.T, kubeconfig []byte) string {
+	t.Helper()
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.CurrentContext == "" {
+		t.Fatal("the kubeconfig has no current context")
+	}
+	return cfg.CurrentContext
 }
 
 // registerTemporarily registers a KubevirtConfig on the ns-sync supervisor for one test.

@@ -25,13 +25,19 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
 
-// result is one run of the plugin.
+// result is one run of the plugin. err is set (and code is -1) when kubectl could not be run at
+// all; the run's caller reports it on the test's goroutine (mustSucceed, mustExit), so that a run
+// in a goroutine never calls t.Fatal.
 type result struct {
 	stdout, stderr string
 	code           int
+	err            error
 }
 
 func (r result) String() string {
+	if r.err != nil {
+		return fmt.Sprintf("kubectl did not run: %v", r.err)
+	}
 	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
 }
 
@@ -70,7 +76,7 @@ func (s *suite) kubectl(t *testing.T, c call) result {
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("kubectl %v: %v", c.args, err)
+		r.code, r.err = -1, fmt.Errorf("kubectl %v: %w", c.args, err)
 	}
 	return r
 }
@@ -85,6 +91,19 @@ func (s *suite) plugin(t *testing.T, args ...string) result {
 func (s *suite) pluginWith(t *testing.T, stdin string, env []string, args ...string) result {
 	t.Helper()
 	return s.kubectl(t, call{args: append([]string{"vitimachine"}, args...), stdin: stdin, env: env})
+}
+
+// eventually polls cond every 100ms until it holds, and fails the test with what after timeout. It
+// is the one way tests wait for the servers' state; no test sleeps to synchronise.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // mustSucceed fails the test unless the run exited 0.

@@ -62,15 +62,12 @@ func TestSIGTERMDuringWaitExits143AfterReporting(t *testing.T) {
 	s := needEnv(t)
 	ns := s.namespace(t)
 	s.create(t, s.env.Supervisor, machineYAML(ns, "sig", annotation(remoteA), ""))
+	a := s.env.Remote(remoteA)
+	m := s.mark(t)
 	st := s.start(t, "create", "-n", ns, "sig", "--wait", "--timeout", "5m")
-	deadline := time.Now().Add(30 * time.Second)
-	for s.get(t, s.env.Remote(remoteA), cluster.VirtualMachines, ns, "vm-sig") == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("VM never created")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond)
+	eventually(t, 30*time.Second, "the VM is created and watched", func() bool {
+		return s.get(t, a, cluster.VirtualMachines, ns, "vm-sig") != nil && s.watching(t, m, a, "virtualmachines", ns)
+	})
 	r := st.stop(t, syscall.SIGTERM)
 	if r.code != 143 {
 		t.Fatalf("exit %d, want 143\n%s", r.code, r)
@@ -82,12 +79,13 @@ func TestSIGINTStopsBeforeAnyWriteAndExits130(t *testing.T) {
 	s := needEnv(t)
 	ns := s.namespace(t)
 	hang := filepath.Join(t.TempDir(), "hang.kubeconfig")
-	if err := os.WriteFile(hang, withServer(t, s.env.Remote(remoteA).Kubeconfig, hangingServer(t)), 0o600); err != nil {
+	addr, accepted := countingHangingServer(t)
+	if err := os.WriteFile(hang, withServer(t, s.env.Remote(remoteA).Kubeconfig, addr), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	file := writeFile(t, "m.yaml", machineYAML(ns, "intr", "", ""))
 	st := s.start(t, "create", "-f", file, "--remote-kubeconfig", hang)
-	time.Sleep(2 * time.Second) // the plugin is now waiting on the cluster that never answers
+	eventually(t, 30*time.Second, "the plugin connects to the cluster that never answers", func() bool { return accepted() > 0 })
 	r := st.stop(t, os.Interrupt)
 	if r.code != 130 {
 		t.Fatalf("exit %d, want 130\n%s", r.code, r)

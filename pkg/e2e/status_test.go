@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,7 +296,7 @@ func TestStatusShowsEveryRowWhenAClusterIsDeadOrHangs(t *testing.T) {
 			t.Errorf("%s: %q\n%s", name, got, r)
 		}
 	}
-	if got := statusRow(r.stdout, "hung", false); len(got) != 4 || got[3] != "error: cluster kv-hang did not answer within --cluster-timeout=3s" {
+	if got := statusRow(r.stdout, "hung", false); len(got) != 4 || got[3] != "error: cluster kv-hang (context "+currentContext(t, good)+") did not answer within --cluster-timeout=3s" {
 		t.Errorf("hung: %q\n%s", got, r)
 	}
 	mustContain(t, "stderr", r.stderr, "3 Machines could not be read")
@@ -326,13 +329,7 @@ func (b *syncBuffer) String() string {
 // buffer the process writes.
 func (b *syncBuffer) await(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q within 30s:\n%s", want, b.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, 30*time.Second, fmt.Sprintf("no %q in the output", want), func() bool { return strings.Contains(b.String(), want) })
 }
 
 func TestStatusWatchPrintsALinePerChange(t *testing.T) {
@@ -429,5 +426,36 @@ func TestStatusWatchWithNothingToWatchEnds(t *testing.T) {
 	r := mustExit(t, s.plugin(t, "status", "-n", ns, "-w"), 2)
 	if got := statusRow(r.stdout, "orphan", false); len(got) != 4 || got[1] != "kv-nowhere" || !strings.HasPrefix(got[3], `error: KubevirtConfig "kv-nowhere" not found on the supervisor`) {
 		t.Errorf("%q\n%s", got, r)
+	}
+}
+
+// TestStatusWideOnAnISOMachineAsksNoImageServer: status is read-only and talks to the clusters
+// only: -o wide renders an ISO Machine's drift with the live VM's ISO DataVolumeTemplate size
+// standing for the image's, so the image's server gets no request (create asked it once).
+func TestStatusWideOnAnISOMachineAsksNoImageServer(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	var closed atomic.Bool
+	var after atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if closed.Load() {
+			after.Add(1)
+			http.Error(w, "status must not ask the image server", http.StatusTeapot)
+			return
+		}
+		w.Header().Set("Content-Length", "104857600") // 100 MiB: 1Gi with the operator's 10 %
+	}))
+	defer srv.Close()
+	file := writeFile(t, "m.yaml", machineYAML(ns, "disc", annotation(remoteA)+"    kubevirt.io/boot-source: datavolume\n", "  os:\n    imageID: "+srv.URL+"/talos.iso\n"))
+	r := mustSucceed(t, s.plugin(t, "create", "-f", file))
+	wantAction(t, r, "virtualmachine.kubevirt.io/vm-disc", "created")
+
+	closed.Store(true)
+	r = mustSucceed(t, s.plugin(t, "status", "-n", ns, "-o", "wide"))
+	if got := statusRow(r.stdout, "disc", false); len(got) != 11 || got[10] != "no" {
+		t.Errorf("disc: %q\n%s", got, r)
+	}
+	if n := after.Load(); n != 0 {
+		t.Errorf("status -o wide made %d requests to the image server", n)
 	}
 }

@@ -17,21 +17,18 @@ func TestWaitReturnsWhenTheVMRuns(t *testing.T) {
 	s := needEnv(t)
 	ns := s.namespace(t)
 	s.create(t, s.env.Supervisor, machineYAML(ns, "runner", annotation(remoteA), ""))
+	a := s.env.Remote(remoteA)
+	m := s.mark(t)
 	done := make(chan result, 1)
 	go func() { done <- s.plugin(t, "create", "-n", ns, "runner", "--wait", "--timeout", "60s") }()
 
-	// Play virt-controller: once the VM exists, report it Running through the status subresource.
-	a := s.env.Remote(remoteA)
-	deadline := time.Now().Add(30 * time.Second)
+	// Play virt-controller: once the VM exists and the plugin watches it, report it Running through
+	// the status subresource.
 	var vm *unstructured.Unstructured
-	for vm == nil && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
+	eventually(t, 30*time.Second, "the VM is created and watched", func() bool {
 		vm = s.get(t, a, cluster.VirtualMachines, ns, "vm-runner")
-	}
-	if vm == nil {
-		t.Fatalf("VM never created:\n%s", <-done)
-	}
-	time.Sleep(300 * time.Millisecond) // let the plugin start watching first
+		return vm != nil && s.watching(t, m, a, "virtualmachines", ns)
+	})
 	_ = unstructured.SetNestedField(vm.Object, "Running", "status", "printableStatus")
 	s.updateStatus(t, a, cluster.VirtualMachines, vm)
 	select {

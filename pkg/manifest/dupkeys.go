@@ -48,6 +48,8 @@ func walkKeys(n *yamlv3.Node, path string) error {
 				return err
 			}
 		}
+	case yamlv3.ScalarNode, yamlv3.AliasNode:
+		// Leaves: no keys below.
 	}
 	return nil
 }

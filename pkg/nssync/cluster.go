@@ -2,7 +2,6 @@ package nssync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
@@ -20,15 +20,10 @@ type clusterResult struct {
 	orphans    []Orphan
 }
 
-// syncCluster does one cluster's work under its deadline: one paged namespace list, then the
+// syncCluster does one cluster's work under its deadline (cluster.Client.Bound): one paged namespace list, then the
 // creates of the missing namespaces, a bounded number at a time.
 func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 	id := g.client.ID
-	if s.Options.ClusterTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.Options.ClusterTimeout)
-		defer cancel()
-	}
 	start := time.Now()
 	s.progress(fmt.Sprintf("%s: listing namespaces (%d needed)", id, len(g.namespaces)))
 	names := make([]string, 0, len(g.namespaces))
@@ -40,23 +35,23 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 
 	live, orphans, err := s.listNamespaces(ctx, g.client, g)
 	if err != nil {
-		msg := s.clusterError(ctx, "list namespaces", err)
+		msg := s.clusterError("list namespaces", err)
 		out := clusterResult{}
 		for _, ns := range names {
-			out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: pipeline.Failed, Message: msg})
+			out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: plan.Failed, Message: msg})
 		}
 		s.progress(fmt.Sprintf("%s: failed after %s", id, time.Since(start).Round(time.Millisecond)))
 		return out
 	}
-	items := make([]*pipeline.Item, len(names))
-	var missing []*pipeline.Item
+	items := make([]*plan.Item, len(names))
+	var missing []*plan.Item
 	for i, ns := range names {
 		it, err := pipeline.PlanNamespace(id, ns, live[ns], s.Options.Namespace)
 		if err != nil {
-			it = &pipeline.Item{Cluster: id, Resource: cluster.Namespaces, Name: ns, Action: pipeline.Failed, Message: err.Error()}
+			it = &plan.Item{Cluster: id, Resource: cluster.Namespaces, Name: ns, Action: plan.Failed, Message: err.Error()}
 		}
 		items[i] = it
-		if it.Write == pipeline.CreateObject {
+		if it.Write == plan.CreateObject {
 			missing = append(missing, it)
 		}
 	}
@@ -64,8 +59,8 @@ func (s *Syncer) syncCluster(ctx context.Context, g *group) clusterResult {
 	out := clusterResult{}
 	for i, ns := range names {
 		a, msg := items[i].Final()
-		if a == pipeline.Unchanged {
-			a = pipeline.Exists
+		if a == plan.Unchanged {
+			a = plan.Exists
 		}
 		out.namespaces = append(out.namespaces, NamespaceResult{Cluster: id.Name, Namespace: ns, Machines: g.namespaces[ns], Action: a, Message: msg, Desired: items[i].Desired})
 	}
@@ -105,30 +100,23 @@ func (s *Syncer) listNamespaces(ctx context.Context, c *cluster.Client, g *group
 }
 
 // createAll creates the missing namespaces, Options.Concurrency at a time.
-func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*pipeline.Item) {
-	applier := pipeline.Applier{Writer: s.Writer}
+func (s *Syncer) createAll(ctx context.Context, c *cluster.Client, missing []*plan.Item) {
+	applier := plan.Applier{Writer: s.Writer}
 	batch.Each(len(missing), s.Options.Concurrency, func(i int) {
 		it := missing[i]
 		if ctx.Err() != nil {
-			it.Result, it.ResultMessage = pipeline.Failed, s.clusterError(ctx, "create namespace", ctx.Err())
+			it.Result, it.ResultMessage = plan.Failed, s.clusterError("create namespace", ctx.Err())
 			return
 		}
 		if out := applier.Apply(ctx, c, it); out.Result == write.Failed && ctx.Err() != nil {
-			it.ResultMessage = s.clusterError(ctx, "create namespace", out.Err)
+			it.ResultMessage = s.clusterError("create namespace", out.Err)
 		}
 	})
 }
 
-// clusterError words an error, saying plainly when the cluster's deadline passed (the run's, or
-// the client's own: cluster.Client.Bound).
-func (s *Syncer) clusterError(ctx context.Context, what string, err error) string {
-	var te *cluster.TimeoutError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, te.Timeout)
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("%s: cluster did not answer within --cluster-timeout=%s", what, s.Options.ClusterTimeout)
-	}
+// clusterError words an error; a missed deadline in the one wording of --cluster-timeout
+// (cluster.TimeoutError).
+func (s *Syncer) clusterError(what string, err error) string {
 	return fmt.Sprintf("%s: %v", what, err)
 }
 

@@ -1,6 +1,6 @@
 // Package nssync makes sure every Machine's namespace exists on its remote cluster, for many
 // Machines and many clusters at once. It runs create's namespace step (pipeline.PlanNamespace and
-// pipeline.Applier) in bulk: per cluster one paged namespace list and one create per missing
+// plan.Applier) in bulk: per cluster one paged namespace list and one create per missing
 // namespace; clusters run in parallel, each under its own deadline, so one dead cluster costs its
 // timeout once. Namespaces are never modified or deleted.
 package nssync
@@ -10,24 +10,23 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
 
-// Options of a run. Zero ClusterTimeout means no deadline; zero Concurrency means 1.
+// Options of a run. Zero Concurrency means 1. Each cluster's deadline is its client's
+// (cluster.Client.Bound).
 type Options struct {
 	// Namespace carries the managed-by label of created namespaces (also how orphans are found).
 	Namespace render.Options
-	// ClusterTimeout bounds all the work on one remote cluster.
-	ClusterTimeout time.Duration
 	// Concurrency is the number of namespace creates in flight per cluster.
 	Concurrency int
 	// CheckOrphans reports managed namespaces that no Machine needs; only meaningful when every
@@ -91,7 +90,7 @@ func (s *Syncer) Sync(ctx context.Context, machines []*vitistackv1alpha1.Machine
 // resolve finds every Machine's cluster and records the choices the plugin made, each as create's
 // annotation item. A Machine whose annotation cannot be recorded counts as unresolved.
 func (s *Syncer) resolve(ctx context.Context, machines []*vitistackv1alpha1.Machine, rep *Report) map[cluster.ID]*group {
-	applier := pipeline.Applier{Writer: s.Writer}
+	applier := plan.Applier{Writer: s.Writer}
 	groups := map[cluster.ID]*group{}
 	for _, m := range machines {
 		key := m.Namespace + "/" + m.Name

@@ -57,9 +57,15 @@ func rows(r *nssync.Report) string {
 func TestSyncPerCluster(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a", "kv-b"})
 	a, b := w.Remotes["kv-a"], w.Remotes["kv-b"]
-	_ = a.Fake.Tracker().Add(clustertest.Object("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: there\n  labels:\n    team: blue\n"))
-	_ = a.Fake.Tracker().Add(clustertest.Object("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: going\nstatus:\n  phase: Terminating\n"))
-	_ = b.Fake.Tracker().Add(clustertest.Object("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: orphan\n  labels:\n    managed-by: vitistack-kubevirt-operator\n"))
+	if err := a.Fake.Tracker().Add(clustertest.Object("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: there\n  labels:\n    team: blue\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Fake.Tracker().Add(clustertest.Object("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: going\nstatus:\n  phase: Terminating\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Fake.Tracker().Add(clustertest.Object("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: orphan\n  labels:\n    managed-by: vitistack-kubevirt-operator\n")); err != nil {
+		t.Fatal(err)
+	}
 	machines := []*vitistackv1alpha1.Machine{
 		m("new", "n1", "kv-a"), m("new", "n2", "kv-a"), m("there", "t1", "kv-a"), m("going", "g1", "kv-a"),
 		m("new", "b1", "kv-b"), m("lost", "l1", "nope"),

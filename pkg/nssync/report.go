@@ -3,16 +3,16 @@ package nssync
 import (
 	"encoding/json"
 
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // NamespaceResult is one namespace on one cluster and the Machines that need it.
 type NamespaceResult struct {
-	Cluster   string          `json:"cluster"`
-	Namespace string          `json:"namespace"`
-	Machines  []string        `json:"machines"`
-	Action    pipeline.Action `json:"action"`
-	Message   string          `json:"message,omitempty"`
+	Cluster   string      `json:"cluster"`
+	Namespace string      `json:"namespace"`
+	Machines  []string    `json:"machines"`
+	Action    plan.Action `json:"action"`
+	Message   string      `json:"message,omitempty"`
 	// Desired is the namespace the plugin creates when it is missing, for --diff.
 	Desired map[string]any `json:"-"`
 }
@@ -63,7 +63,7 @@ func (r *Report) Failed() bool {
 
 // count sums the rows with create's Summary, under ns-sync's names.
 func (r *Report) count() {
-	var ps pipeline.Summary
+	var ps plan.Summary
 	for _, n := range r.Namespaces {
 		ps.Add(n.Action)
 	}

@@ -80,8 +80,6 @@ type Options struct {
 	MinAge time.Duration
 	// Now is the time ages are measured to.
 	Now func() time.Time
-	// ClusterTimeout bounds each remote cluster's reads; 0 means no bound beyond the context.
-	ClusterTimeout time.Duration
 	// SupervisorContext, when set, is passed as --context in the supervisor's fix commands.
 	SupervisorContext string
 }
@@ -102,7 +100,7 @@ type remote struct {
 	err    error
 }
 
-// Find reads the supervisor and every cluster (in parallel, each under ClusterTimeout) and returns
+// Find reads the supervisor and every cluster (in parallel, each under its client's --cluster-timeout) and returns
 // the orphans. err is a supervisor read that failed: nothing can be judged without it.
 func (f *Finder) Find(ctx context.Context) (*Report, error) {
 	machines, err := f.Store.Objects(ctx, f.Supervisor, cluster.Machines, f.Options.Namespace)
@@ -165,11 +163,6 @@ func (f *Finder) now() time.Time {
 // readRemote lists one cluster's VMs, VMIs, PVCs, labelled Secrets and NADs (those without Multus
 // count as none) and returns its orphans; a cluster that cannot be read sets r.err.
 func (f *Finder) readRemote(ctx context.Context, r *remote, exists map[string]bool) []Orphan {
-	if f.Options.ClusterTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.Options.ClusterTimeout)
-		defer cancel()
-	}
 	c, err := f.Resolver.Client(ctx, r.config.Name)
 	if err != nil {
 		r.err = err
@@ -189,7 +182,7 @@ func (f *Finder) readRemote(ctx context.Context, r *remote, exists map[string]bo
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil && (resources[i] != cluster.NetworkAttachmentDefinitions || !cluster.IsNotServed(err)) {
-			r.err = explain(ctx, err, f.Options.ClusterTimeout)
+			r.err = explain(err)
 			return nil
 		}
 	}
@@ -376,13 +369,10 @@ func shellQuote(s string) string {
 }
 
 // explain words a failed read, plainly when the cluster's deadline passed.
-func explain(ctx context.Context, err error, timeout time.Duration) error {
+func explain(err error) error {
 	var te *cluster.TimeoutError
 	if errors.As(err, &te) {
 		return fmt.Errorf("did not answer within --cluster-timeout=%s", te.Timeout)
-	}
-	if timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("did not answer within --cluster-timeout=%s", timeout)
 	}
 	// The cluster is named where the error is shown.
 	var le *status.ListError

@@ -3,95 +3,15 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/render"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
-
-// Applier carries out the write of one item through the write seam and records the result on the
-// item. create and ns-sync both apply through it.
-type Applier struct {
-	Writer write.Writer
-}
-
-// Apply writes it to c, which must be the client of it.Cluster, and returns the write's outcome.
-func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ...write.Option) write.Outcome {
-	if c == nil || c.ID != it.Cluster {
-		err := fmt.Errorf("no client for cluster %s", it.Cluster)
-		it.settle(Failed, err.Error())
-		return write.Outcome{Result: write.Failed, Err: err}
-	}
-	var out write.Outcome
-	done, dry := Created, WouldCreate
-	switch it.Write {
-	case CreateObject:
-		out = a.Writer.Create(ctx, c, it.Resource, it.Desired, opts...)
-	case AnnotateObject:
-		key, value, err := onlyAnnotation(it.Desired)
-		if err != nil {
-			out = write.Outcome{Result: write.Failed, Err: err}
-			break
-		}
-		out = a.Writer.Annotate(ctx, c, it.Resource, it.Namespace, it.Name, key, value)
-		done, dry = Annotated, WouldAnnotate
-	case UpdateObject:
-		out = a.Writer.Update(ctx, c, it.Resource, it.Desired)
-		done, dry = Updated, WouldUpdate
-	case DeleteObject:
-		live := unstructured.Unstructured{Object: it.Live}
-		out = a.Writer.Delete(ctx, c, it.Resource, it.Namespace, it.Name, write.Preconditions{UID: live.GetUID(), ResourceVersion: live.GetResourceVersion()})
-		done, dry = Deleted, WouldDelete
-	default:
-		return write.Outcome{Result: write.Stored}
-	}
-	switch out.Result {
-	case write.Stored:
-		it.settle(done, it.Message)
-	case write.WouldStore:
-		it.settle(dry, it.Message)
-	case write.Pending:
-		it.settle(NamespacePending, it.Message)
-	case write.Exists:
-		// Another run or the operator got there first: the object exists, which is all we want.
-		it.settle(Unchanged, "created meanwhile by someone else")
-	case write.Gone:
-		it.settle(NotFound, "deleted meanwhile by someone else")
-	case write.Changed:
-		why := "changed since it was read; nothing written (run again to see it as it is now)"
-		if it.Write == DeleteObject {
-			// The preconditions are the uid and resourceVersion the plan read.
-			why = "replaced or changed since it was planned; not deleted (run again to plan it as it is now)"
-		}
-		it.settle(Failed, fmt.Sprintf("cluster %s: %s: %s", it.Cluster, it.Ref(), why))
-	case write.Failed:
-		err := out.Err
-		if it.Resource == cluster.Machines && it.Write == CreateObject && apierrors.IsNotFound(err) {
-			// The plugin never creates supervisor namespaces; say what to do.
-			err = fmt.Errorf("namespace %q does not exist on the supervisor (create it first: kubectl create namespace %s)", it.Namespace, it.Namespace)
-		}
-		it.settle(Failed, fmt.Sprintf("cluster %s: %s: %v", it.Cluster, it.Ref(), err))
-	}
-	return out
-}
-
-// onlyAnnotation reads the single annotation an AnnotateObject item sets.
-func onlyAnnotation(obj map[string]any) (string, string, error) {
-	a, _, _ := unstructured.NestedStringMap(obj, "metadata", "annotations")
-	if len(a) != 1 {
-		return "", "", fmt.Errorf("an annotation item must set exactly one annotation, not %d", len(a))
-	}
-	for k, v := range a {
-		return k, v, nil
-	}
-	return "", "", nil
-}
 
 // Apply carries out the plans, Machine by Machine and object by object in plan order. A Machine whose
 // plan failed writes nothing. Within a Machine, a failed write stops the writes after it (a VM is
@@ -176,19 +96,19 @@ func (pl *Plan) ClientFor(supervisor *cluster.Client, id cluster.ID) *cluster.Cl
 }
 
 func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
-	applier := Applier{Writer: p.Writer}
-	var failed *Item
+	applier := plan.Applier{Writer: p.Writer}
+	var failed *plan.Item
 	nsPending := false
 	for _, it := range pl.Items {
-		if it.Write == NoWrite {
+		if it.Write == plan.NoWrite {
 			continue
 		}
 		switch {
 		case failed != nil:
-			it.settle(Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref()))
+			it.Settle(plan.Skipped, fmt.Sprintf("not attempted: %s failed", failed.Ref()))
 			continue
 		case ctx.Err() != nil:
-			it.settle(Skipped, "not attempted: interrupted")
+			it.Settle(plan.Skipped, "not attempted: interrupted")
 			continue
 		}
 		isNamespace := it.Resource == cluster.Namespaces
@@ -199,7 +119,7 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 				if made.result != write.Stored {
 					msg = fmt.Sprintf("would be created in this run for machine %s", made.machine)
 				}
-				it.settle(Unchanged, msg)
+				it.Settle(plan.Unchanged, msg)
 				nsPending = made.result == write.WouldStore
 				continue
 			}
@@ -212,11 +132,9 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 		switch {
 		case out.Result == write.Failed:
 			failed = it
-		case it.Resource == cluster.Machines && it.Write == CreateObject && out.Object != nil:
+		case it.Resource == cluster.Machines && it.Write == plan.CreateObject && out.Object != nil:
 			// The NetworkConfiguration is owned by the Machine: now that it exists, its uid is known.
 			ownedBy(pl.Items, out.Object.GetUID())
-		case it.Resource == cluster.NetworkConfigurations && out.Result == write.WouldStore && strings.Contains(it.Message, string(render.MACGenerated)):
-			it.ResultMessage = it.Message + "; not persisted: dry run"
 		case isNamespace && (out.Result == write.Stored || out.Result == write.WouldStore):
 			p.recordNamespace(it.Cluster, it.Name, madeNamespace{machine: pl.Key(), result: out.Result})
 			nsPending = out.Result == write.WouldStore
@@ -225,9 +143,9 @@ func (p *Pipeline) apply(ctx context.Context, pl *Plan) {
 }
 
 // ownedBy sets the owner uid of the plan's NetworkConfiguration to create.
-func ownedBy(items []*Item, uid types.UID) {
+func ownedBy(items []*plan.Item, uid types.UID) {
 	for _, it := range items {
-		if it.Resource != cluster.NetworkConfigurations || it.Write != CreateObject {
+		if it.Resource != cluster.NetworkConfigurations || it.Write != plan.CreateObject {
 			continue
 		}
 		refs, _, _ := unstructured.NestedSlice(it.Desired, "metadata", "ownerReferences")
@@ -241,12 +159,12 @@ func ownedBy(items []*Item, uid types.UID) {
 }
 
 // Summarize counts the outcomes of the pipeline's plans.
-func (p *Pipeline) Summarize(plans []*Plan) Summary { return Summarize(plans, p.Writer.DryRun()) }
+func (p *Pipeline) Summarize(plans []*Plan) plan.Summary { return Summarize(plans, p.Writer.DryRun()) }
 
 // Summarize counts the outcomes of plans (create's, delete's); dryRun names the dry run, "" for
 // none. A Machine whose plan failed counts once as failed.
-func Summarize(plans []*Plan, dryRun string) Summary {
-	s := Summary{DryRun: dryRun}
+func Summarize(plans []*Plan, dryRun string) plan.Summary {
+	s := plan.Summary{DryRun: dryRun}
 	for _, pl := range plans {
 		switch {
 		case pl.Err != nil:

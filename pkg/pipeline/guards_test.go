@@ -15,6 +15,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
@@ -105,7 +106,9 @@ func TestDuplicateGuard(t *testing.T) {
 			a := w.Remotes["kv-a"]
 			for _, o := range []string{nsYAML("team", ""),
 				"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: web\n  namespace: team\n  labels:\n    " + key + ": web\n"} {
-				_ = a.Fake.Tracker().Add(clustertest.Object(o))
+				if err := a.Fake.Tracker().Add(clustertest.Object(o)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			_, rows := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, doc)))
 			msg := `skipped: machine already provisioned as virtualmachine "web" (labelled vitistack.io/source-machine=web)`
@@ -185,7 +188,9 @@ func TestDryRuns(t *testing.T) {
 	})
 	t.Run("server in an existing namespace", func(t *testing.T) {
 		w := clustertest.NewWorld([]string{"kv-a"}, doc)
-		_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
+		if err := w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", ""))); err != nil {
+			t.Fatal(err)
+		}
 		_, _ = run(t, newPipeline(w, write.Server, target.Options{}), inputs(typed(t, doc)))
 		if got := strings.Join(w.Remotes["kv-a"].Created(), ","); got != "dry-run persistentvolumeclaims/vm-web-root-pvc,dry-run virtualmachines/vm-web" {
 			t.Errorf("remote creates: %s", got)
@@ -214,7 +219,7 @@ func TestMachineFromAFile(t *testing.T) {
 	doc := machineYAML("team", "filed", nil)
 	t.Run("absent: created with the annotation", func(t *testing.T) {
 		w := clustertest.NewWorld([]string{"kv-a"})
-		in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
+		in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
 		_, rows := run(t, newPipeline(w, write.None, target.Options{}), in)
 		if rows[0] != "supervisor machine.vitistack.io/filed created: with vitistack.io/kubevirt-config=kv-a (chosen by only KubevirtConfig)" {
 			t.Errorf("row %q", rows[0])
@@ -227,7 +232,7 @@ func TestMachineFromAFile(t *testing.T) {
 	t.Run("present: the live one is provisioned", func(t *testing.T) {
 		live := machineYAML("team", "filed", onA, "disks:", "- name: os", "  sizeGB: 30")
 		w := clustertest.NewWorld([]string{"kv-a"}, live)
-		in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
+		in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(doc).Object}}
 		_, rows := run(t, newPipeline(w, write.None, target.Options{}), in)
 		// The file sets no disks, so the live Machine (with its disk) matches it where the file speaks.
 		wantRows(t, rows, "supervisor machine.vitistack.io/filed unchanged", "kv-a namespace/team created",
@@ -237,7 +242,7 @@ func TestMachineFromAFile(t *testing.T) {
 		live := machineYAML("team", "filed", onA, "cpu:", "  cores: 2")
 		file := machineYAML("team", "filed", onA, "cpu:", "  cores: 4")
 		w := clustertest.NewWorld([]string{"kv-a"}, live)
-		in := []pipeline.Input{{Machine: typed(t, file), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(file).Object}}
+		in := []plan.Input{{Machine: typed(t, file), FromFile: true, Origin: "m.yaml document 1", Object: clustertest.Object(file).Object}}
 		p := newPipeline(w, write.None, target.Options{})
 		plans, rows := run(t, p, in)
 		wantRows(t, rows, "supervisor machine.vitistack.io/filed exists (differs): the live Machine differs from m.yaml document 1; "+
@@ -257,7 +262,7 @@ func TestMachineFromAFile(t *testing.T) {
 	t.Run("the supervisor namespace is missing", func(t *testing.T) {
 		w := clustertest.NewWorld([]string{"kv-a"})
 		w.Supervisor.Fail("create", "machines", "", apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "team"))
-		in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
+		in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
 		_, rows := run(t, newPipeline(w, write.None, target.Options{}), in)
 		if !strings.Contains(rows[0], `namespace "team" does not exist on the supervisor (create it first: kubectl create namespace team)`) {
 			t.Errorf("row %q", rows[0])
@@ -274,7 +279,7 @@ func TestMachineClassAndStorage(t *testing.T) {
 	off := machineYAML("team", "quiet", onA, "machineClass: disabled")
 	gone := machineYAML("team", "gone", onA, "machineClass: gone")
 	w := clustertest.NewWorld([]string{"kv-a"}, append(classes, big, off, gone)...)
-	_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(`apiVersion: cdi.kubevirt.io/v1beta1
+	if err := w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(`apiVersion: cdi.kubevirt.io/v1beta1
 kind: StorageProfile
 metadata:
   name: standard
@@ -284,7 +289,9 @@ status:
     accessModes: [ReadWriteOnce]
   - volumeMode: Block
     accessModes: [ReadWriteOnce, ReadWriteMany]
-`))
+`)); err != nil {
+		t.Fatal(err)
+	}
 	plans := newPipeline(w, write.Client, target.Options{}).Plan(context.Background(), inputs(typed(t, big), typed(t, off), typed(t, gone)))
 	vm := plans[0].VM.Desired
 	if got := vmField(vm, "cpu", "cores"); got != int64(8) {
@@ -338,10 +345,10 @@ func TestInterruptedApplyWritesNothingMore(t *testing.T) {
 	cancel()
 	p.Apply(ctx, plans)
 	for _, it := range plans[0].Items {
-		if a, msg := it.Final(); a != pipeline.Skipped || msg != "not attempted: interrupted" {
+		if a, msg := it.Final(); a != plan.Skipped || msg != "not attempted: interrupted" {
 			t.Errorf("%s: %s %s", it.Ref(), a, msg)
 		}
-		if it.Action != pipeline.WouldCreate {
+		if it.Action != plan.WouldCreate {
 			t.Errorf("%s: Apply changed the plan's action to %s", it.Ref(), it.Action)
 		}
 	}
@@ -353,9 +360,12 @@ func TestInterruptedApplyWritesNothingMore(t *testing.T) {
 func TestObjectsAndDiffs(t *testing.T) {
 	doc := machineYAML("team", "web", onA, "cloudInit:", "  userData: \"#cloud-config\\npassword: hunter2\\n\"")
 	w := clustertest.NewWorld([]string{"kv-a"}, doc)
-	_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
+	if err := w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", ""))); err != nil {
+		t.Fatal(err)
+	}
 	p := newPipeline(w, write.Client, target.Options{})
-	plans, _ := run(t, p, inputs(typed(t, doc)))
+	plans, rows := run(t, p, inputs(typed(t, doc)))
+	noPlanErrors(t, rows)
 	objs, refs := pipeline.Objects(plans)
 	// -o prints the Secret as it would be stored (real base64 data, so that the List can be applied);
 	// --diff and the report mask it.
@@ -424,26 +434,40 @@ func TestWait(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := clustertest.NewWorld([]string{"kv-a"}, doc)
 			a := w.Remotes["kv-a"]
-			_ = a.Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
-			_ = a.Fake.Tracker().Add(clustertest.Object(vmDoc("Starting")))
+			if err := a.Fake.Tracker().Add(clustertest.Object(nsYAML("team", ""))); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Fake.Tracker().Add(clustertest.Object(vmDoc("Starting"))); err != nil {
+				t.Fatal(err)
+			}
 			for _, e := range tc.events {
-				_ = a.Fake.Tracker().Add(clustertest.Object(e))
+				if err := a.Fake.Tracker().Add(clustertest.Object(e)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			p := newPipeline(w, write.None, target.Options{})
-			plans, _ := run(t, p, inputs(typed(t, doc)))
+			plans, rows := run(t, p, inputs(typed(t, doc)))
+			noPlanErrors(t, rows)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan error, 1)
 			seen := make(chan string, 10)
 			go func() { done <- p.Wait(ctx, plans, tc.timeout, func(_, s string) { seen <- s }) }()
 			// Change the status once the watch is open: the fake only reports changes.
-			for a.Fake.Actions()[len(a.Fake.Actions())-1].GetVerb() != "watch" {
-				time.Sleep(5 * time.Millisecond)
+			for deadline := time.Now().Add(10 * time.Second); a.Fake.Actions()[len(a.Fake.Actions())-1].GetVerb() != "watch"; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the watch never opened")
+				}
 			}
 			_ = a.Fake.Tracker().Update(cluster.VirtualMachines.GVR, clustertest.Object(vmDoc(tc.then)), "team")
-			for got := range seen {
-				if got == tc.then {
-					break
+			for timeout, waiting := time.After(10*time.Second), true; waiting; {
+				select {
+				case got := <-seen:
+					waiting = got != tc.then
+				case err := <-done:
+					t.Fatalf("Wait returned before reporting %q: %v", tc.then, err)
+				case <-timeout:
+					t.Fatalf("status %q never reported", tc.then)
 				}
 			}
 			if tc.cancel {

@@ -10,6 +10,7 @@ import (
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
@@ -142,7 +143,9 @@ const ISOSizeTimeout = 10 * time.Second
 // iso sizes the Machine's ISO image: --iso-size when given, else an HTTP HEAD of its URL (+10 %,
 // whole Gi; DefaultISOSize without a Content-Length), else for a registry image DefaultISOSize. An
 // image that cannot be reached refuses the Machine, with the flag that skips the request.
-func (p *Pipeline) iso(ctx context.Context, m *vitistackv1alpha1.Machine, facts storageFacts) (*render.ISO, error) {
+//
+// With Options.ISOFromLive the size is the live VM's (liveVM), and no request is made.
+func (p *Pipeline) iso(ctx context.Context, m *vitistackv1alpha1.Machine, facts storageFacts, liveVM map[string]any) (*render.ISO, error) {
 	wants, src, err := render.WantsISO(m)
 	if err != nil || !wants {
 		return nil, err
@@ -153,6 +156,8 @@ func (p *Pipeline) iso(ctx context.Context, m *vitistackv1alpha1.Machine, facts 
 		iso.Size = p.Options.ISOSize.DeepCopy()
 	case src == render.ISOFromRegistry:
 		iso.Size = render.ISOSizeFor(0)
+	case p.Options.ISOFromLive:
+		iso.Size = liveISOSize(liveVM)
 	default:
 		url := m.Spec.OS.ImageID
 		n, err := p.isoSizes.Get(url, func() (int64, error) { return p.headSize(ctx, url) })
@@ -162,6 +167,29 @@ func (p *Pipeline) iso(ctx context.Context, m *vitistackv1alpha1.Machine, facts 
 		iso.Size = render.ISOSizeFor(n)
 	}
 	return iso, nil
+}
+
+// liveISOSize is the storage request of a live VM's ISO DataVolumeTemplate ("<vm>-iso"), or
+// DefaultISOSize when the VM has none (or none is given).
+func liveISOSize(vm map[string]any) resource.Quantity {
+	name, _, _ := unstructured.NestedString(vm, "metadata", "name")
+	templates, _, _ := unstructured.NestedSlice(vm, "spec", "dataVolumeTemplates")
+	for _, t := range templates {
+		dvt, ok := t.(map[string]any)
+		if !ok {
+			continue
+		}
+		if n, _, _ := unstructured.NestedString(dvt, "metadata", "name"); name == "" || n != render.ISOName(name) {
+			continue
+		}
+		for _, spec := range [][]string{{"spec", "storage"}, {"spec", "pvc"}} {
+			s, _, _ := unstructured.NestedString(dvt, append(spec, "resources", "requests", "storage")...)
+			if q, err := resource.ParseQuantity(s); err == nil {
+				return q
+			}
+		}
+	}
+	return render.ISOSizeFor(0)
 }
 
 // headSize asks the image's server for its size; -1 when it does not say.

@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 )
 
@@ -24,18 +25,18 @@ const TerminatingMessage = "namespace is being deleted; nothing can be created i
 
 // PlanNamespace plans the namespace name on cluster id from its live state (nil: missing). The item
 // is WouldCreate (with the managed-by label of opts), Unchanged, or Terminating.
-func PlanNamespace(id cluster.ID, name string, live *unstructured.Unstructured, opts render.Options) (*Item, error) {
+func PlanNamespace(id cluster.ID, name string, live *unstructured.Unstructured, opts render.Options) (*plan.Item, error) {
 	it, err := newItem(id, cluster.Namespaces, render.NewNamespace(name, opts))
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case live == nil:
-		it.Action, it.Write = WouldCreate, CreateObject
+		it.Action, it.Write = plan.WouldCreate, plan.CreateObject
 	case IsTerminating(live):
-		it.Live, it.Action, it.Message = live.Object, Terminating, TerminatingMessage
+		it.Live, it.Action, it.Message = live.Object, plan.Terminating, TerminatingMessage
 	default:
-		it.Live, it.Action = live.Object, Unchanged
+		it.Live, it.Action = live.Object, plan.Unchanged
 	}
 	return it, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -19,9 +20,9 @@ import (
 // AnnotationItem plans recording the chosen KubevirtConfig in the Machine's annotation, as the
 // operator does. Desired and Live hold only that one annotation (other annotations, such as kubectl's
 // last-applied-configuration, may carry the Machine's user data).
-func AnnotationItem(supervisor cluster.ID, m *vitistackv1alpha1.Machine, t target.Target) *Item {
-	return &Item{Cluster: supervisor, Resource: cluster.Machines, Namespace: m.Namespace, Name: m.Name,
-		Write: AnnotateObject, Action: WouldAnnotate,
+func AnnotationItem(supervisor cluster.ID, m *vitistackv1alpha1.Machine, t target.Target) *plan.Item {
+	return &plan.Item{Cluster: supervisor, Resource: cluster.Machines, Namespace: m.Namespace, Name: m.Name,
+		Write: plan.AnnotateObject, Action: plan.WouldAnnotate,
 		Message: fmt.Sprintf("%s=%s (chosen by %s)", vitistack.AnnotationKubevirtConfig, t.Config, t.By),
 		Desired: map[string]any{"metadata": map[string]any{"annotations": map[string]any{vitistack.AnnotationKubevirtConfig: t.Config}}},
 		Live:    map[string]any{"metadata": map[string]any{}},
@@ -94,7 +95,7 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 	c := pl.Target.Cluster
 	owner := live.owner(pl.Machine.Name, render.VMName(p.Options.Render.Naming, pl.Machine.Name))
 	// The only item planned so far, if any, is the Machine of a file (loadLiveMachine).
-	createsMachine := len(pl.Items) > 0 && pl.Items[0].Resource == cluster.Machines && pl.Items[0].Write == CreateObject
+	createsMachine := len(pl.Items) > 0 && pl.Items[0].Resource == cluster.Machines && pl.Items[0].Write == plan.CreateObject
 	if pl.Target.Record() && createsMachine {
 		// The Machine is created from a file: it is created with the annotation.
 		setAnnotation(pl.Items[0].Desired, vitistack.AnnotationKubevirtConfig, pl.Target.Config)
@@ -113,8 +114,8 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 	vmName := render.VMName(p.Options.Render.Naming, pl.Machine.Name)
 	if pending != nil {
 		// Nothing may be created on the remote cluster until the static IP is there.
-		pl.Items = append(pl.Items, &Item{Cluster: c.ID, Resource: cluster.VirtualMachines, Namespace: pl.Machine.Namespace, Name: vmName,
-			Action: Failed, Message: pending.Error() + "; nothing created on " + c.ID.Name})
+		pl.Items = append(pl.Items, &plan.Item{Cluster: c.ID, Resource: cluster.VirtualMachines, Namespace: pl.Machine.Namespace, Name: vmName,
+			Action: plan.Failed, Message: pending.Error() + "; nothing created on " + c.ID.Name})
 		return nil
 	}
 	nsItem, err := PlanNamespace(c.ID, objs.Namespace.Name, live.namespace, p.Options.Render)
@@ -122,8 +123,8 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 		return err
 	}
 	pl.Items = append(pl.Items, nsItem)
-	var items []*Item
-	add := func(r cluster.Resource, obj runtime.Object, liveObj map[string]any) (*Item, error) {
+	var items []*plan.Item
+	add := func(r cluster.Resource, obj runtime.Object, liveObj map[string]any) (*plan.Item, error) {
 		it, err := newItem(c.ID, r, obj)
 		if err != nil {
 			return nil, err
@@ -133,7 +134,7 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 		return it, nil
 	}
 	if objs.NAD != nil {
-		nad, err := p.liveNAD(ctx, c, objs.NAD.GetNamespace(), objs.NAD.GetName(), nsItem.Write == CreateObject)
+		nad, err := p.liveNAD(ctx, c, objs.NAD.GetNamespace(), objs.NAD.GetName(), nsItem.Write == plan.CreateObject)
 		if err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 	}
 	if objs.CloudInitSecret != nil {
 		var secret map[string]any
-		if nsItem.Write != CreateObject {
+		if nsItem.Write != plan.CreateObject {
 			if secret, err = liveObject(ctx, c, cluster.Secrets, objs.CloudInitSecret.Namespace, objs.CloudInitSecret.Name); err != nil {
 				return err
 			}
@@ -164,7 +165,7 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 	pl.VM = vmItem
 	if owner != "" {
 		for _, it := range items {
-			it.Action = Skipped
+			it.Action = plan.Skipped
 			it.Message = fmt.Sprintf("machine already provisioned as virtualmachine %q (labelled %s=%s)", owner, vitistack.LabelSourceMachine, pl.Machine.Name)
 		}
 	}
@@ -177,14 +178,15 @@ func (p *Pipeline) planObjects(ctx context.Context, pl *Plan, objs render.Object
 
 // configItem plans the NetworkConfiguration that persists the VM's MAC: created, updated (the
 // interface added), or unchanged when it already holds the MAC.
-func (p *Pipeline) configItem(ctx context.Context, pl *Plan, objs render.Objects) (*Item, error) {
+func (p *Pipeline) configItem(ctx context.Context, pl *Plan, objs render.Objects) (*plan.Item, error) {
 	m := pl.Machine
 	live, _, err := p.networkConfig(ctx, m.Namespace, m.Name) // read for rendering already: no request
 	if err != nil {
 		return nil, err
 	}
 	msg := fmt.Sprintf("MAC %s (%s)", objs.MAC, objs.MACSource)
-	it := &Item{Cluster: p.Supervisor.ID, Resource: cluster.NetworkConfigurations, Namespace: m.Namespace, Name: m.Name, Message: msg}
+	it := &plan.Item{Cluster: p.Supervisor.ID, Resource: cluster.NetworkConfigurations, Namespace: m.Namespace, Name: m.Name, Message: msg,
+		Generated: objs.MACSource == render.MACGenerated}
 	if live != nil {
 		content, err := cluster.Content(live)
 		if err != nil {
@@ -194,11 +196,11 @@ func (p *Pipeline) configItem(ctx context.Context, pl *Plan, objs render.Objects
 	}
 	switch {
 	case objs.NetworkConfiguration == nil:
-		it.Desired, it.Action = it.Live, Unchanged
+		it.Desired, it.Action = it.Live, plan.Unchanged
 	case live == nil:
-		it.Write, it.Action = CreateObject, WouldCreate
+		it.Write, it.Action = plan.CreateObject, plan.WouldCreate
 	default:
-		it.Write, it.Action = UpdateObject, WouldUpdate
+		it.Write, it.Action = plan.UpdateObject, plan.WouldUpdate
 	}
 	if objs.NetworkConfiguration != nil {
 		if it.Desired, err = cluster.Content(objs.NetworkConfiguration); err != nil {
@@ -243,27 +245,27 @@ func liveObject(ctx context.Context, c *cluster.Client, r cluster.Resource, name
 
 // decide sets the planned action of an item that has none yet: create what is absent, compare
 // what is there.
-func decide(it *Item) {
-	if it.Action != "" {
+func decide(it *plan.Item) {
+	if it.Action != plan.NoAction {
 		return
 	}
 	switch {
 	case it.Live == nil:
-		it.Write, it.Action = CreateObject, WouldCreate
+		it.Write, it.Action = plan.CreateObject, plan.WouldCreate
 	case diff.Equal(it.Desired, it.Live):
-		it.Action = Unchanged
+		it.Action = plan.Unchanged
 	default:
-		it.Action = Differs
+		it.Action = plan.Differs
 	}
 }
 
-func newItem(id cluster.ID, r cluster.Resource, obj runtime.Object) (*Item, error) {
+func newItem(id cluster.ID, r cluster.Resource, obj runtime.Object) (*plan.Item, error) {
 	m, err := cluster.Content(obj)
 	if err != nil {
 		return nil, err
 	}
 	u := unstructured.Unstructured{Object: m}
-	return &Item{Cluster: id, Resource: r, Namespace: u.GetNamespace(), Name: u.GetName(), Desired: m}, nil
+	return &plan.Item{Cluster: id, Resource: r, Namespace: u.GetNamespace(), Name: u.GetName(), Desired: m}, nil
 }
 
 func setAnnotation(obj map[string]any, key, value string) {

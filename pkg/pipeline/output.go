@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // The annotations every object of -o carries: the name of the cluster it belongs on (as reports
@@ -37,12 +38,15 @@ func Objects(plans []*Plan) (objects []map[string]any, refs []string) {
 		}
 		for _, it := range pl.Items {
 			switch a, _ := it.Final(); a {
-			case Created, WouldCreate, NamespacePending, Updated, WouldUpdate:
+			case plan.Created, plan.WouldCreate, plan.NamespacePending, plan.Updated, plan.WouldUpdate:
 				obj := withoutUnknownOwners(deepCopy(it.Desired))
 				setAnnotation(obj, ClusterAnnotation, it.Cluster.Name)
 				setAnnotation(obj, ClusterRoleAnnotation, it.Cluster.Role.String())
 				objects = append(objects, obj)
 				refs = append(refs, it.Ref())
+			case plan.NoAction, plan.Unchanged, plan.Differs, plan.Annotated, plan.WouldAnnotate, plan.Deleted, plan.WouldDelete,
+				plan.NotFound, plan.Kept, plan.Skipped, plan.Terminating, plan.Failed, plan.Exists:
+				// Not written, or not an object to print (an annotation, a deletion).
 			}
 		}
 	}
@@ -96,9 +100,12 @@ func Diffs(plans []*Plan) []diff.Pair {
 		}
 		for _, it := range pl.Items {
 			switch it.Action {
-			case WouldAnnotate, WouldCreate, WouldUpdate, Differs, WouldDelete:
+			case plan.WouldAnnotate, plan.WouldCreate, plan.WouldUpdate, plan.Differs, plan.WouldDelete:
 				out = append(out, diff.Pair{Cluster: it.Cluster.Name, Name: diff.KubectlName(it.Resource.APIVersion(), it.Resource.Kind, it.Namespace, it.Name),
 					Desired: it.Desired, Live: it.Live})
+			case plan.NoAction, plan.Created, plan.NamespacePending, plan.Unchanged, plan.Annotated, plan.Updated, plan.Deleted,
+				plan.NotFound, plan.Kept, plan.Skipped, plan.Terminating, plan.Failed, plan.Exists:
+				// Nothing planned to change (a namespace pending is created with its namespace).
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -13,6 +14,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -30,7 +32,7 @@ func operatorPipeline(w *clustertest.World, s write.Strategy) *pipeline.Pipeline
 func TestOperatorParityObjectsInOrder(t *testing.T) {
 	doc := machineYAML("team", "web", onA, "network:", "  networkNamespaceName: net", "cloudInit:", "  userDataSecretRef:", "    name: web-ci")
 	w := clustertest.NewWorld([]string{"kv-a"}, vlanNN, clustertest.SecretYAML("team", "web-ci", "userdata", "#cloud-config\npassword: CANARY\n"))
-	in := []pipeline.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
+	in := []plan.Input{{Machine: typed(t, doc), FromFile: true, Object: clustertest.Object(doc).Object}}
 	_, rows := run(t, operatorPipeline(w, write.None), in)
 	if len(rows) != 7 {
 		t.Fatalf("rows:\n%s", strings.Join(rows, "\n"))
@@ -106,7 +108,8 @@ func TestNetworkConfigurationGetsTheInterfaceAppended(t *testing.T) {
 	}
 	// The update shows in --diff and in -o, before and after it is made.
 	w2 := clustertest.NewWorld([]string{"kv-a"}, doc, nc)
-	plans, _ := run(t, operatorPipeline(w2, write.Client), inputs(typed(t, doc)))
+	plans, rows := run(t, operatorPipeline(w2, write.Client), inputs(typed(t, doc)))
+	noPlanErrors(t, rows)
 	_, refs := pipeline.Objects(plans)
 	var diffs []string
 	for _, d := range pipeline.Diffs(plans) {
@@ -138,7 +141,9 @@ func TestSharedNADIsReadOnceAndCreatedOnce(t *testing.T) {
 	a := machineYAML("team", "a", onA, "network:", "  networkNamespaceName: net")
 	b := machineYAML("team", "b", onA, "network:", "  networkNamespaceName: net")
 	w := clustertest.NewWorld([]string{"kv-a"}, a, b, vlanNN)
-	_ = w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", "")))
+	if err := w.Remotes["kv-a"].Fake.Tracker().Add(clustertest.Object(nsYAML("team", ""))); err != nil {
+		t.Fatal(err)
+	}
 	_, rows := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, a), typed(t, b)))
 	r := w.Remotes["kv-a"].Requests()
 	if r["get network-attachment-definitions"] != 1 || r["create network-attachment-definitions"] != 2 {
@@ -164,7 +169,11 @@ func TestRefusalsBeforeAnyWrite(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := machineYAML("team", "web", onA, tc.spec)
 			w := clustertest.NewWorld([]string{"kv-a"}, doc, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: team\ndata:\n  other: x\n")
-			plans, _ := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, doc)))
+			plans, rows := run(t, newPipeline(w, write.None, target.Options{}), inputs(typed(t, doc)))
+			// The refusal is the Machine's one row.
+			if len(rows) != 1 || rows[0] != "plan error: "+errString(plans[0].Err) {
+				t.Errorf("rows %q", rows)
+			}
 			if err := plans[0].Err; err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), `machine "team/web" (supervisor): `) {
 				t.Errorf("%v", err)
 			}
@@ -207,5 +216,52 @@ func TestISOSize(t *testing.T) {
 	plans = p.Plan(context.Background(), inputs(typed(t, gone)))
 	if plans[0].Err != nil {
 		t.Errorf("--iso-size skips the request: %v", plans[0].Err)
+	}
+}
+
+// TestISOFromLiveAsksNoServer: read-only rendering (status -o wide) sizes the ISO from the live
+// VM's DataVolumeTemplate, DefaultISOSize without one, and never asks the image's server.
+func TestISOFromLiveAsksNoServer(t *testing.T) {
+	var asked atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "no request expected", http.StatusTeapot)
+	}))
+	defer srv.Close()
+	doc := machineYAML("team", "disc", map[string]string{vitistack.AnnotationKubevirtConfig: "kv-a", vitistack.AnnotationBootSource: vitistack.BootSourceDataVolume},
+		"os:", "  imageID: "+srv.URL+"/disc.iso")
+	w := clustertest.NewWorld([]string{"kv-a"}, doc)
+	p := newPipeline(w, write.Client, target.Options{})
+	p.Options.ISOFromLive = true
+	m := typed(t, doc)
+	tg, err := p.Resolver.Resolve(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func(live map[string]any) string {
+		t.Helper()
+		objs, err := p.RenderFor(context.Background(), m, tg, live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm, err := cluster.Content(objs.VM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dvt, _, _ := unstructured.NestedSlice(vm, "spec", "dataVolumeTemplates")
+		s, _, _ := unstructured.NestedString(dvt[len(dvt)-1].(map[string]any), "spec", "storage", "resources", "requests", "storage")
+		return s
+	}
+	live := map[string]any{"metadata": map[string]any{"name": "vm-disc"}, "spec": map[string]any{"dataVolumeTemplates": []any{
+		map[string]any{"metadata": map[string]any{"name": "vm-disc-iso"}, "spec": map[string]any{"storage": map[string]any{"resources": map[string]any{"requests": map[string]any{"storage": "7Gi"}}}}},
+	}}}
+	if got := size(live); got != "7Gi" {
+		t.Errorf("from the live VM: %s, want 7Gi", got)
+	}
+	if got := size(nil); got != render.DefaultISOSize {
+		t.Errorf("without a live VM: %s, want %s", got, render.DefaultISOSize)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("%d requests to the image server", n)
 	}
 }

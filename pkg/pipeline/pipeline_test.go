@@ -13,6 +13,7 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -41,16 +42,16 @@ func annotated(config string) func(*vitistackv1alpha1.Machine) {
 	}
 }
 
-func inputs(ms ...*vitistackv1alpha1.Machine) []pipeline.Input {
-	out := make([]pipeline.Input, len(ms))
+func inputs(ms ...*vitistackv1alpha1.Machine) []plan.Input {
+	out := make([]plan.Input, len(ms))
 	for i, m := range ms {
-		out[i] = pipeline.Input{Machine: m}
+		out[i] = plan.Input{Machine: m}
 	}
 	return out
 }
 
 // run plans and applies, and returns the plans and the report rows as "cluster object action".
-func run(t *testing.T, p *pipeline.Pipeline, in []pipeline.Input) ([]*pipeline.Plan, []string) {
+func run(t *testing.T, p *pipeline.Pipeline, in []plan.Input) ([]*pipeline.Plan, []string) {
 	t.Helper()
 	ctx := context.Background()
 	plans := p.Plan(ctx, in)
@@ -134,5 +135,15 @@ func TestCreatesNamespaceThenPVCsThenVMOnTheResolvedCluster(t *testing.T) {
 		"kv-a virtualmachine.kubevirt.io/vm-web unchanged")
 	if n := w.Remotes["kv-a"].Writes() + w.Supervisor.Writes(); n != 0 {
 		t.Errorf("re-run made %d writes", n)
+	}
+}
+
+// noPlanErrors fails the test when a plan failed: a row run returns as "plan error: …".
+func noPlanErrors(t *testing.T, rows []string) {
+	t.Helper()
+	for _, r := range rows {
+		if strings.HasPrefix(r, "plan error: ") {
+			t.Fatalf("the plan failed: %s", r)
+		}
 	}
 }

@@ -16,22 +16,12 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/batch"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 	"github.com/vitistack/kubectl-vitimachine/pkg/write"
 )
-
-// Input is one Machine to provision.
-type Input struct {
-	Machine *vitistackv1alpha1.Machine
-	// FromFile is true when the Machine came from -f: it is created on the supervisor when absent.
-	FromFile bool
-	// Origin names the file and document, for messages.
-	Origin string
-	// Object is the Machine as its file has it; with FromFile, it is what is created and compared.
-	Object map[string]any
-}
 
 // Options are the pipeline's choices from flags.
 type Options struct {
@@ -45,6 +35,10 @@ type Options struct {
 	Force bool
 	// ISOSize is --iso-size: the ISO volume's size without asking the image's server; nil asks.
 	ISOSize *resource.Quantity
+	// ISOFromLive is for read-only rendering (status -o wide): the live VirtualMachine's ISO
+	// DataVolumeTemplate size stands for the image's (DefaultISOSize without one), so the image's
+	// server is never asked. Only a writing command may make a request outside the clusters.
+	ISOFromLive bool
 	// MACPrefix is --mac-prefix, the first octets of generated MACs; nil means render.MACPrefix.
 	MACPrefix []byte
 }
@@ -80,15 +74,15 @@ type Pipeline struct {
 
 // Plan is one Machine's plan and, after Apply, its outcome.
 type Plan struct {
-	Input
+	plan.Input
 	Target target.Target
 	// Err is why the Machine cannot be provisioned; nothing is written for it.
 	Err error
 	// SkipReason is set for Machines of another provider.
 	SkipReason string
-	Items      []*Item
+	Items      []*plan.Item
 	// VM is the VirtualMachine item, for --wait.
-	VM *Item
+	VM *plan.Item
 }
 
 // Key is "namespace/name".
@@ -96,7 +90,7 @@ func (pl *Plan) Key() string { return pl.Machine.Namespace + "/" + pl.Machine.Na
 
 // Plan reads what each Machine needs and decides every write, without writing.
 // Machines are planned Workers at a time; the plans come back in input order.
-func (p *Pipeline) Plan(ctx context.Context, inputs []Input) []*Plan {
+func (p *Pipeline) Plan(ctx context.Context, inputs []plan.Input) []*Plan {
 	plans := make([]*Plan, len(inputs))
 	namespaces := map[string]bool{}
 	p.fileMachines = map[string]int{}
@@ -206,7 +200,7 @@ func (p *Pipeline) RenderFor(ctx context.Context, m *vitistackv1alpha1.Machine, 
 	if err != nil {
 		return render.Objects{}, &renderError{err}
 	}
-	iso, err := p.iso(ctx, m, facts)
+	iso, err := p.iso(ctx, m, facts, liveVM)
 	if err != nil {
 		return render.Objects{}, &renderError{err}
 	}
@@ -256,13 +250,13 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 			return err
 		}
 	}
-	item := &Item{Cluster: p.Supervisor.ID, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
+	item := &plan.Item{Cluster: p.Supervisor.ID, Resource: cluster.Machines, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name, Desired: desired}
 	u, err := p.liveMachine(ctx, pl.Machine.Namespace, pl.Machine.Name)
 	switch {
 	case cluster.IsNotServed(err):
 		return err
 	case apierrors.IsNotFound(err):
-		item.Write = CreateObject
+		item.Write = plan.CreateObject
 	case err != nil:
 		return fmt.Errorf("get machine %q on the supervisor: %w", pl.Key(), err)
 	default:
@@ -273,7 +267,7 @@ func (p *Pipeline) loadLiveMachine(ctx context.Context, pl *Plan) error {
 		pl.Machine = &live
 		item.Live = u.Object
 		if !diff.Equal(desired, u.Object) {
-			item.Action = Differs
+			item.Action = plan.Differs
 			item.Message = fmt.Sprintf("the live Machine differs from %s; the live one is provisioned (an existing Machine is never updated; see the diff)", pl.originOr("the file"))
 		}
 	}

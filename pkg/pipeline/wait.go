@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // Running is the VirtualMachine printableStatus --wait waits for.
@@ -85,7 +86,7 @@ func (p *Pipeline) Wait(ctx context.Context, plans []*Plan, timeout time.Duratio
 		if pl.Err != nil || pl.SkipReason != "" || pl.VM == nil {
 			continue
 		}
-		if a, _ := pl.VM.Final(); a != Created && a != Unchanged && a != Differs {
+		if a, _ := pl.VM.Final(); a != plan.Created && a != plan.Unchanged && a != plan.Differs {
 			continue
 		}
 		waits = append(waits, func(wctx context.Context) string {
@@ -122,7 +123,7 @@ func (p *Pipeline) waitOne(ctx context.Context, pl *Plan, progress func(vm, stat
 // failed (an error), or the server closed the watch (false, nil): then, after a short pause, the
 // next round starts. A watch that cannot start fails with OrContext. create --wait and delete --wait
 // share it.
-func Rewatch(ctx context.Context, c *cluster.Client, it *Item, round func(watch.Interface) (bool, error)) error {
+func Rewatch(ctx context.Context, c *cluster.Client, it *plan.Item, round func(watch.Interface) (bool, error)) error {
 	for {
 		w, err := c.Watch(ctx, it.Resource, it.Namespace, it.Name)
 		if err != nil {

@@ -44,6 +44,7 @@ func colorResult(p Palette, res doctor.Result) string {
 		return p.Green.Sprint(res)
 	case doctor.Warn:
 		return p.Yellow.Sprint(res)
+	case doctor.Fail:
 	}
 	return p.Red.Sprint(res)
 }

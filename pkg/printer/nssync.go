@@ -18,7 +18,7 @@ func NSSync(w io.Writer, r *nssync.Report, p Palette) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tNAMESPACE\tMACHINES\tACTION")
 	for _, n := range r.Namespaces {
-		action := string(n.Action)
+		action := n.Action.String()
 		if n.Message != "" {
 			action += ": " + n.Message
 		}

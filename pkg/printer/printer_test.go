@@ -15,14 +15,15 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/diff"
 	"github.com/vitistack/kubectl-vitimachine/pkg/nssync"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 )
 
 func TestReportPlainAndColoured(t *testing.T) {
 	rows := []printer.Row{
-		{Machine: "a/web", Cluster: "kv-1", Object: "namespace/a", Action: pipeline.Created},
-		{Machine: "a/web", Cluster: "kv-1", Object: "virtualmachine.kubevirt.io/vm-web", Action: pipeline.Failed, Message: "boom"},
+		{Machine: "a/web", Cluster: "kv-1", Object: "namespace/a", Action: plan.Created},
+		{Machine: "a/web", Cluster: "kv-1", Object: "virtualmachine.kubevirt.io/vm-web", Action: plan.Failed, Message: "boom"},
 	}
 	var plain bytes.Buffer
 	if err := printer.Report(&plain, rows, printer.NewPalette(false)); err != nil {
@@ -45,8 +46,8 @@ func TestReportPlainAndColoured(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	var b bytes.Buffer
-	_ = printer.Summary(&b, pipeline.Summary{Created: 3, Unchanged: 1})
-	_ = printer.Summary(&b, pipeline.Summary{Created: 2, Differs: 1, Skipped: 2, Failed: 1, DryRun: "server"})
+	_ = printer.Summary(&b, plan.Summary{Created: 3, Unchanged: 1})
+	_ = printer.Summary(&b, plan.Summary{Created: 2, Differs: 1, Skipped: 2, Failed: 1, DryRun: "server"})
 	want := "3 created, 1 unchanged, 0 failed\n2 to create, 0 unchanged, 1 differ, 2 skipped, 1 failed (dry run: server)\n"
 	if b.String() != want {
 		t.Errorf("got %q\nwant %q", b.String(), want)
@@ -55,8 +56,8 @@ func TestSummary(t *testing.T) {
 
 func TestDeletionSummary(t *testing.T) {
 	var b bytes.Buffer
-	_ = printer.DeletionSummary(&b, pipeline.Summary{Deleted: 2, NotFound: 1, Kept: 1})
-	_ = printer.DeletionSummary(&b, pipeline.Summary{Deleted: 3, Kept: 2, Terminating: 1, Skipped: 2, Failed: 1, DryRun: "server"})
+	_ = printer.DeletionSummary(&b, plan.Summary{Deleted: 2, NotFound: 1, Kept: 1})
+	_ = printer.DeletionSummary(&b, plan.Summary{Deleted: 3, Kept: 2, Terminating: 1, Skipped: 2, Failed: 1, DryRun: "server"})
 	want := "2 deleted, 1 not found, 1 kept, 0 failed\n3 to delete, 0 not found, 2 kept, 1 terminating, 2 skipped, 1 failed (dry run: server)\n"
 	if b.String() != want {
 		t.Errorf("got %q\nwant %q", b.String(), want)
@@ -65,10 +66,10 @@ func TestDeletionSummary(t *testing.T) {
 
 func TestDeletionActionsColoured(t *testing.T) {
 	rows := []printer.Row{
-		{Machine: "a/web", Cluster: "kv-1", Object: "virtualmachine.kubevirt.io/vm-web", Action: pipeline.Deleted},
-		{Machine: "a/web", Cluster: "kv-1", Object: "persistentvolumeclaim/vm-web-root-pvc", Action: pipeline.WouldDelete},
-		{Machine: "a/web", Cluster: "kv-1", Object: "namespace/a", Action: pipeline.Kept, Message: "namespaces are never deleted"},
-		{Machine: "a/web", Cluster: "kv-1", Object: "secret/vm-web-cloudinit", Action: pipeline.NotFound},
+		{Machine: "a/web", Cluster: "kv-1", Object: "virtualmachine.kubevirt.io/vm-web", Action: plan.Deleted},
+		{Machine: "a/web", Cluster: "kv-1", Object: "persistentvolumeclaim/vm-web-root-pvc", Action: plan.WouldDelete},
+		{Machine: "a/web", Cluster: "kv-1", Object: "namespace/a", Action: plan.Kept, Message: "namespaces are never deleted"},
+		{Machine: "a/web", Cluster: "kv-1", Object: "secret/vm-web-cloudinit", Action: plan.NotFound},
 	}
 	var col bytes.Buffer
 	if err := printer.Report(&col, rows, printer.NewPalette(true)); err != nil {
@@ -97,8 +98,8 @@ func TestListName(t *testing.T) {
 func TestNSSyncTable(t *testing.T) {
 	r := &nssync.Report{OrphansChecked: true,
 		Namespaces: []nssync.NamespaceResult{
-			{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1", "m2", "m3", "m4", "m5"}, Action: pipeline.Created},
-			{Cluster: "kv-2", Namespace: "b", Machines: []string{"x"}, Action: pipeline.Failed, Message: "list namespaces: forbidden"},
+			{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1", "m2", "m3", "m4", "m5"}, Action: plan.Created},
+			{Cluster: "kv-2", Namespace: "b", Machines: []string{"x"}, Action: plan.Failed, Message: "list namespaces: forbidden"},
 		},
 		Orphans: []nssync.Orphan{{Cluster: "kv-1", Namespace: "old"}},
 		Summary: nssync.Summary{Created: 1, Failed: 1, Orphans: 1},
@@ -139,26 +140,26 @@ func TestDiffColours(t *testing.T) {
 }
 
 func TestRowsFromPlans(t *testing.T) {
-	ns := &pipeline.Item{Cluster: cluster.RemoteID("kv-a"), Resource: cluster.Namespaces, Name: "team", Action: pipeline.WouldCreate, Result: pipeline.Created}
+	ns := &plan.Item{Cluster: cluster.RemoteID("kv-a"), Resource: cluster.Namespaces, Name: "team", Action: plan.WouldCreate, Result: plan.Created}
 	plans := []*pipeline.Plan{
-		{Input: pipeline.Input{Machine: machine("team", "web")}, Target: target.Target{Cluster: cluster.NewFromDynamic(cluster.RemoteID("kv-a"), nil, "")}, Items: []*pipeline.Item{ns}},
-		{Input: pipeline.Input{Machine: machine("team", "bad")}, Err: errors.New("boom")},
-		{Input: pipeline.Input{Machine: machine("team", "px")}, SkipReason: "spec.provider is \"proxmox\", not kubevirt"},
+		{Input: plan.Input{Machine: machine("team", "web")}, Target: target.Target{Cluster: cluster.NewFromDynamic(cluster.RemoteID("kv-a"), nil, "")}, Items: []*plan.Item{ns}},
+		{Input: plan.Input{Machine: machine("team", "bad")}, Err: errors.New("boom")},
+		{Input: plan.Input{Machine: machine("team", "px")}, SkipReason: "spec.provider is \"proxmox\", not kubevirt"},
 	}
 	got := printer.Rows(plans)
 	machineRef := func(name string) printer.ObjectRef {
 		return printer.ObjectRef{APIVersion: "vitistack.io/v1alpha1", Kind: "Machine", Namespace: "team", Name: name}
 	}
 	want := []printer.Row{
-		{Machine: "team/web", Cluster: "kv-a", Object: "namespace/team", Action: pipeline.Created, Role: "remote", Ref: printer.ObjectRef{APIVersion: "v1", Kind: "Namespace", Name: "team"}},
-		{Machine: "team/bad", Cluster: "<none>", Object: "machine.vitistack.io/bad", Action: pipeline.Failed, Message: "boom", Ref: machineRef("bad")},
-		{Machine: "team/px", Cluster: "<none>", Object: "machine.vitistack.io/px", Action: pipeline.Skipped, Message: "spec.provider is \"proxmox\", not kubevirt", Ref: machineRef("px")},
+		{Machine: "team/web", Cluster: "kv-a", Object: "namespace/team", Action: plan.Created, Role: "remote", Ref: printer.ObjectRef{APIVersion: "v1", Kind: "Namespace", Name: "team"}},
+		{Machine: "team/bad", Cluster: "<none>", Object: "machine.vitistack.io/bad", Action: plan.Failed, Message: "boom", Ref: machineRef("bad")},
+		{Machine: "team/px", Cluster: "<none>", Object: "machine.vitistack.io/px", Action: plan.Skipped, Message: "spec.provider is \"proxmox\", not kubevirt", Ref: machineRef("px")},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows\n%v\nwant\n%v", got, want)
 	}
 	var out bytes.Buffer
-	if err := printer.ReportStructured(&out, "json", got, pipeline.Summary{Created: 1, Failed: 1, Skipped: 1, DryRun: "client"}); err != nil {
+	if err := printer.ReportStructured(&out, "json", got, plan.Summary{Created: 1, Failed: 1, Skipped: 1, DryRun: "client"}); err != nil {
 		t.Fatal(err)
 	}
 	wantJSON := `{
@@ -209,6 +210,7 @@ func TestRowsFromPlans(t *testing.T) {
     ],
     "summary": {
         "created": 1,
+        "annotated": 0,
         "updated": 0,
         "unchanged": 0,
         "differs": 0,
@@ -232,7 +234,7 @@ func machine(ns, name string) *vitistackv1alpha1.Machine {
 
 func TestNSSyncDryRunAndStructured(t *testing.T) {
 	r := &nssync.Report{DryRun: "client",
-		Namespaces: []nssync.NamespaceResult{{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1"}, Action: pipeline.WouldCreate}},
+		Namespaces: []nssync.NamespaceResult{{Cluster: "kv-1", Namespace: "a", Machines: []string{"m1"}, Action: plan.WouldCreate}},
 		Unresolved: []nssync.MachineIssue{{Machine: "b/m2", Message: "no KubevirtConfig"}},
 		Skipped:    []nssync.MachineIssue{{Machine: "c/m3", Message: "spec.provider is \"proxmox\", not kubevirt"}},
 		Annotated:  []nssync.MachineIssue{{Machine: "a/m1", Message: "vitistack.io/kubevirt-config=kv-1 (chosen by only KubevirtConfig)"}},
@@ -276,7 +278,7 @@ func TestNSSyncDryRunAndStructured(t *testing.T) {
 // ns-sync's does.
 func TestReportDataAlwaysSaysDryRun(t *testing.T) {
 	var out bytes.Buffer
-	if err := printer.ReportStructured(&out, "json", nil, pipeline.Summary{}); err != nil {
+	if err := printer.ReportStructured(&out, "json", nil, plan.Summary{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "{\n    \"dryRun\": \"none\",\n") {

@@ -8,12 +8,13 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // Row is one line of a create or delete report.
 type Row struct {
 	Machine, Cluster, Object string
-	Action                   pipeline.Action
+	Action                   plan.Action
 	Message                  string
 	// Role is the role of Cluster, "supervisor" or "remote"; "" when no cluster was chosen.
 	Role string
@@ -43,10 +44,10 @@ func Rows(plans []*pipeline.Plan) []Row {
 		machineObj := ObjectRef{APIVersion: cluster.Machines.APIVersion(), Kind: cluster.Machines.Kind, Namespace: pl.Machine.Namespace, Name: pl.Machine.Name}
 		switch {
 		case pl.Err != nil:
-			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Failed, pl.Err.Error(), role, machineObj})
+			rows = append(rows, Row{key, clusterName, machineRef, plan.Failed, pl.Err.Error(), role, machineObj})
 			continue
 		case pl.SkipReason != "":
-			rows = append(rows, Row{key, clusterName, machineRef, pipeline.Skipped, pl.SkipReason, role, machineObj})
+			rows = append(rows, Row{key, clusterName, machineRef, plan.Skipped, pl.SkipReason, role, machineObj})
 			continue
 		}
 		for _, it := range pl.Items {
@@ -63,7 +64,7 @@ func Report(w io.Writer, rows []Row, p Palette) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MACHINE\tCLUSTER\tOBJECT\tACTION")
 	for _, r := range rows {
-		action := string(r.Action)
+		action := r.Action.String()
 		if r.Message != "" {
 			action += ": " + r.Message
 		}
@@ -72,33 +73,46 @@ func Report(w io.Writer, rows []Row, p Palette) error {
 	return tw.Flush()
 }
 
-func colorAction(p Palette, a pipeline.Action, text string) string {
+func colorAction(p Palette, a plan.Action, text string) string {
 	switch a {
-	case pipeline.Created, pipeline.Annotated, pipeline.Deleted:
+	case plan.Created, plan.Annotated, plan.Updated, plan.Deleted:
 		return p.Green.Sprint(text)
-	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate, pipeline.WouldDelete:
+	case plan.WouldCreate, plan.NamespacePending, plan.WouldAnnotate, plan.WouldUpdate, plan.WouldDelete:
 		return p.Cyan.Sprint(text)
-	case pipeline.Differs, pipeline.Skipped, pipeline.Terminating, pipeline.Kept:
+	case plan.Differs, plan.Skipped, plan.Terminating, plan.Kept:
 		return p.Yellow.Sprint(text)
-	case pipeline.Failed:
+	case plan.Failed:
 		return p.Red.Sprint(text)
+	case plan.NoAction, plan.Unchanged, plan.NotFound, plan.Exists:
 	}
 	return text
 }
 
-// Summary prints "3 created, 1 unchanged, 0 failed", with differs and skipped when there are any,
-// and the dry-run mode when one ran.
-func Summary(w io.Writer, s pipeline.Summary) error {
-	created := "created"
-	if s.DryRun != "" {
-		created = "to create"
+// Summary prints "3 created, 1 unchanged, 0 failed", with annotated, updated, differs and skipped
+// when there are any, and the dry-run mode when one ran ("3 to create, …").
+func Summary(w io.Writer, s plan.Summary) error {
+	verb := func(done, would string) string {
+		if s.DryRun != "" {
+			return would
+		}
+		return done
 	}
-	parts := []string{fmt.Sprintf("%d %s", s.Created, created), fmt.Sprintf("%d unchanged", s.Unchanged)}
+	parts := []string{fmt.Sprintf("%d %s", s.Created, verb("created", "to create"))}
+	if s.Annotated > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", s.Annotated, verb("annotated", "to annotate")))
+	}
+	if s.Updated > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", s.Updated, verb("updated", "to update")))
+	}
+	parts = append(parts, fmt.Sprintf("%d unchanged", s.Unchanged))
 	if s.Differs > 0 {
 		parts = append(parts, fmt.Sprintf("%d differ", s.Differs))
 	}
 	if s.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	if s.Terminating > 0 {
+		parts = append(parts, fmt.Sprintf("%d terminating", s.Terminating))
 	}
 	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	line := strings.Join(parts, ", ")
@@ -112,7 +126,7 @@ func Summary(w io.Writer, s pipeline.Summary) error {
 // DeletionSummary prints delete's summary, "2 deleted, 1 not found, 1 kept, 0 failed", with
 // terminating (already being deleted) and skipped when there are any, and the dry-run mode when one
 // ran ("2 to delete, …  (dry run: server)").
-func DeletionSummary(w io.Writer, s pipeline.Summary) error {
+func DeletionSummary(w io.Writer, s plan.Summary) error {
 	deleted := "deleted"
 	if s.DryRun != "" {
 		deleted = "to delete"

@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // ReportFormats are the formats of --report: the table, or the report as data.
@@ -44,6 +44,7 @@ type MachineRef struct {
 // ReportCounts are the summary line's counts.
 type ReportCounts struct {
 	Created     int `json:"created"`
+	Annotated   int `json:"annotated"`
 	Updated     int `json:"updated"`
 	Unchanged   int `json:"unchanged"`
 	Differs     int `json:"differs"`
@@ -64,14 +65,14 @@ func DryRunMode(dryRun string) string {
 }
 
 // NewReportData turns rows and their summary into ReportData.
-func NewReportData(rows []Row, s pipeline.Summary) ReportData {
+func NewReportData(rows []Row, s plan.Summary) ReportData {
 	d := ReportData{DryRun: DryRunMode(s.DryRun), Items: make([]ReportItem, 0, len(rows)), Summary: ReportCounts{
-		Created: s.Created, Updated: s.Updated, Unchanged: s.Unchanged, Differs: s.Differs, Skipped: s.Skipped,
+		Created: s.Created, Annotated: s.Annotated, Updated: s.Updated, Unchanged: s.Unchanged, Differs: s.Differs, Skipped: s.Skipped,
 		Terminating: s.Terminating, Failed: s.Failed, Deleted: s.Deleted, NotFound: s.NotFound, Kept: s.Kept,
 	}}
 	for _, r := range rows {
 		ns, name, _ := strings.Cut(r.Machine, "/")
-		it := ReportItem{Machine: MachineRef{Namespace: ns, Name: name}, ClusterRole: r.Role, Object: r.Ref, Action: string(r.Action), Message: r.Message}
+		it := ReportItem{Machine: MachineRef{Namespace: ns, Name: name}, ClusterRole: r.Role, Object: r.Ref, Action: r.Action.String(), Message: r.Message}
 		if r.Role != "" {
 			it.Cluster = r.Cluster
 		}
@@ -81,6 +82,6 @@ func NewReportData(rows []Row, s pipeline.Summary) ReportData {
 }
 
 // ReportStructured prints the report as json or yaml.
-func ReportStructured(w io.Writer, format string, rows []Row, s pipeline.Summary) error {
+func ReportStructured(w io.Writer, format string, rows []Row, s plan.Summary) error {
 	return structured(w, format, NewReportData(rows, s))
 }

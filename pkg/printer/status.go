@@ -89,6 +89,7 @@ func StatusCells(r status.Row, c StatusColumns) []Cell {
 		drift = "yes"
 	case status.DriftUnknown:
 		drift = unknown
+	case status.DriftNotChecked, status.DriftNone:
 	}
 	if r.Error != "" {
 		vm, ready, disks, ip, node, drift = unknown, unknown, unknown, unknown, unknown, unknown
@@ -231,6 +232,7 @@ func (sp *StatusPrinter) tone(c Cell) string {
 		return sp.palette.Yellow.Sprint(c.Text)
 	case Bad:
 		return sp.palette.Red.Sprint(c.Text)
+	case Plain:
 	}
 	return c.Text
 }

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // once keeps one input per Machine (namespace/name): a Machine given again exactly as before
 // (twice in one file, in two files, or named twice) is dropped with a note; a Machine given again
 // differently is refused, naming both origins, since either one would silently lose.
-func once(inputs []pipeline.Input, note func(string)) ([]pipeline.Input, error) {
+func once(inputs []plan.Input, note func(string)) ([]plan.Input, error) {
 	first := map[string]int{}
 	out := inputs[:0:0]
 	for _, in := range inputs {
@@ -30,7 +30,7 @@ func once(inputs []pipeline.Input, note func(string)) ([]pipeline.Input, error) 
 	return out, nil
 }
 
-func same(a, b pipeline.Input) bool {
+func same(a, b plan.Input) bool {
 	if a.FromFile != b.FromFile {
 		return false
 	}
@@ -40,7 +40,7 @@ func same(a, b pipeline.Input) bool {
 	return reflect.DeepEqual(a.Machine, b.Machine)
 }
 
-func origin(in pipeline.Input) string {
+func origin(in plan.Input) string {
 	if in.Origin != "" {
 		return in.Origin
 	}

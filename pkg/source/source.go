@@ -15,7 +15,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/manifest"
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 )
 
 // Request says where the Machines come from: Files, else Names, else a list of the supervisor by
@@ -46,12 +46,12 @@ type Request struct {
 // Load reads the Machines of a request. Machines from files are decoded and checked completely
 // before anything else happens; any error refuses the whole input. A Machine given twice is read
 // once (with a note) when both are the same, and refused, naming both origins, when they differ.
-func Load(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
+func Load(ctx context.Context, sup *cluster.Client, req Request) ([]plan.Input, error) {
 	sel, err := labels.Parse(req.Selector)
 	if err != nil {
 		return nil, fmt.Errorf("-l %q: %w", req.Selector, err)
 	}
-	var inputs []pipeline.Input
+	var inputs []plan.Input
 	switch {
 	case len(req.Files) > 0:
 		inputs, err = fromFiles(ctx, req, sel)
@@ -72,8 +72,8 @@ func (req Request) note(msg string) {
 	}
 }
 
-func byName(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
-	inputs := make([]pipeline.Input, 0, len(req.Names))
+func byName(ctx context.Context, sup *cluster.Client, req Request) ([]plan.Input, error) {
+	inputs := make([]plan.Input, 0, len(req.Names))
 	for _, name := range req.Names {
 		var m vitistackv1alpha1.Machine
 		if err := sup.Get(ctx, cluster.Machines, req.Namespace, name, &m); err != nil {
@@ -82,25 +82,25 @@ func byName(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.I
 			}
 			return nil, fmt.Errorf("get machine %q: %w", req.Namespace+"/"+name, err)
 		}
-		inputs = append(inputs, pipeline.Input{Machine: &m})
+		inputs = append(inputs, plan.Input{Machine: &m})
 	}
 	return inputs, nil
 }
 
 // listed lists the Machines of the request's namespace (all with AllNamespaces) that match its
 // selector, whole, with one paged list.
-func listed(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.Input, error) {
+func listed(ctx context.Context, sup *cluster.Client, req Request) ([]plan.Input, error) {
 	ns := req.Namespace
 	if req.AllNamespaces {
 		ns = ""
 	}
-	var inputs []pipeline.Input
+	var inputs []plan.Input
 	err := sup.List(ctx, cluster.Machines, ns, req.Selector, func(u *unstructured.Unstructured) error {
 		var m vitistackv1alpha1.Machine
 		if err := cluster.FromUnstructured(u, &m); err != nil {
 			return fmt.Errorf("decode machine %q: %w", u.GetNamespace()+"/"+u.GetName(), err)
 		}
-		inputs = append(inputs, pipeline.Input{Machine: &m})
+		inputs = append(inputs, plan.Input{Machine: &m})
 		return nil
 	})
 	if err != nil {
@@ -109,12 +109,12 @@ func listed(ctx context.Context, sup *cluster.Client, req Request) ([]pipeline.I
 	return inputs, nil
 }
 
-func fromFiles(ctx context.Context, req Request, sel labels.Selector) ([]pipeline.Input, error) {
+func fromFiles(ctx context.Context, req Request, sel labels.Selector) ([]plan.Input, error) {
 	ms, err := manifest.Reader{Stdin: req.Stdin, Recursive: req.Recursive, Note: req.Note}.Read(ctx, req.Files)
 	if err != nil {
 		return nil, err
 	}
-	inputs := make([]pipeline.Input, 0, len(ms))
+	inputs := make([]plan.Input, 0, len(ms))
 	for _, m := range ms {
 		switch {
 		case m.Machine.Namespace == "":
@@ -125,7 +125,7 @@ func fromFiles(ctx context.Context, req Request, sel labels.Selector) ([]pipelin
 		if !sel.Matches(labels.Set(m.Machine.Labels)) {
 			continue
 		}
-		inputs = append(inputs, pipeline.Input{Machine: m.Machine, Object: m.Object, FromFile: true, Origin: m.Origin})
+		inputs = append(inputs, plan.Input{Machine: m.Machine, Object: m.Object, FromFile: true, Origin: m.Origin})
 	}
 	return inputs, nil
 }

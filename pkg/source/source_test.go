@@ -9,7 +9,7 @@ import (
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster/clustertest"
-	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/plan"
 	"github.com/vitistack/kubectl-vitimachine/pkg/source"
 )
 
@@ -106,7 +106,7 @@ func TestSelectorAndAllNamespaces(t *testing.T) {
 	back := strings.Replace(strings.Replace(doc, "name: web", "name: db", 1), "tier: front", "tier: back", 1)
 	elsewhere := strings.Replace(doc, "namespace: team", "namespace: other", 1)
 	sup := clustertest.New(cluster.SupervisorID, doc, back, elsewhere)
-	names := func(in []pipeline.Input) string {
+	names := func(in []plan.Input) string {
 		var out []string
 		for _, i := range in {
 			out = append(out, i.Machine.Namespace+"/"+i.Machine.Name)

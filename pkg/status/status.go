@@ -11,13 +11,11 @@ package status
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
@@ -31,9 +29,6 @@ const NamespaceLists = 5
 
 // Options of a run. The zero value reads without deadlines and without drift.
 type Options struct {
-	// ClusterTimeout bounds each remote cluster's reads (its lists, and the storage facts drift
-	// needs); 0 means no bound beyond the caller's context. Watches are not bounded.
-	ClusterTimeout time.Duration
 	// Drift renders every provisioned Machine as create would and compares its VM with the live
 	// one (-o wide). It needs the Machines' specs (Query.Full).
 	Drift bool
@@ -130,7 +125,7 @@ func (r *Reader) Read(ctx context.Context, machines []*vitistackv1alpha1.Machine
 	wg.Wait()
 	for _, e := range rep.entries {
 		if e.target.Cluster == nil {
-			rep.Rows[e.index] = r.join(e, nil, false)
+			rep.Rows[e.index] = r.join(e, nil)
 		}
 	}
 	return rep
@@ -188,14 +183,9 @@ func (g *group) namespaces() []string {
 	return out
 }
 
-// readCluster lists the cluster's VMs, VMIs and PVCs (in parallel, under the cluster's deadline)
-// and joins its rows.
+// readCluster lists the cluster's VMs, VMIs and PVCs (in parallel, under the cluster's deadline:
+// cluster.Client.Bound) and joins its rows.
 func (r *Reader) readCluster(ctx context.Context, g *group, rows []Row) {
-	if r.Options.ClusterTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.Options.ClusterTimeout)
-		defer cancel()
-	}
 	var wg sync.WaitGroup
 	for _, res := range watched {
 		g.scopes[res.GVR.Resource] = r.scopes(g, res)
@@ -208,11 +198,10 @@ func (r *Reader) readCluster(ctx context.Context, g *group, rows []Row) {
 		}
 	}
 	wg.Wait()
-	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	for _, ns := range g.namespaces() {
 		p := r.Store.place(g.client.ID, ns)
 		for _, e := range g.entries[ns] {
-			rows[e.index] = r.join(e, p, timedOut)
+			rows[e.index] = r.join(e, p)
 			if r.Options.Drift && rows[e.index].Error == "" {
 				r.drift(ctx, e, p, &rows[e.index])
 			}
@@ -230,8 +219,8 @@ func (r *Reader) scopes(g *group, res cluster.Resource) []string {
 }
 
 // join builds an entry's row from what the Store keeps of its namespace (p; nil for an entry
-// without a cluster). timedOut says that the cluster's deadline passed while it was read.
-func (r *Reader) join(e *entry, p *place, timedOut bool) Row {
+// without a cluster).
+func (r *Reader) join(e *entry, p *place) Row {
 	m := e.machine
 	row := Row{Namespace: m.Namespace, Machine: m.Name, Cluster: e.cluster, Phase: m.Status.Phase, Created: m.CreationTimestamp.Time}
 	if e.err != "" {
@@ -242,7 +231,7 @@ func (r *Reader) join(e *entry, p *place, timedOut bool) Row {
 		return row
 	}
 	if p.err != nil {
-		row.Error = r.describe(p.err, timedOut)
+		row.Error = describe(p.err)
 		return row
 	}
 	row.PVCs = ownedPVCs(p.pvcs[m.Name])
@@ -258,17 +247,12 @@ func (r *Reader) join(e *entry, p *place, timedOut bool) Row {
 	return row
 }
 
-// describe words a failed read of a cluster, saying plainly when its deadline passed.
-func (r *Reader) describe(err error, timedOut bool) string {
-	var le *ListError
-	var api apierrors.APIStatus
+// describe words a failed read of a cluster: a missed deadline in the one wording of
+// --cluster-timeout (cluster.TimeoutError), anything else as it is.
+func describe(err error) string {
 	var te *cluster.TimeoutError
-	if errors.As(err, &le) && errors.As(err, &te) {
-		return fmt.Sprintf("cluster %s did not answer within --cluster-timeout=%s", le.Cluster, te.Timeout)
-	}
-	if errors.As(err, &le) && r.Options.ClusterTimeout > 0 &&
-		(errors.Is(le.Err, context.DeadlineExceeded) || (timedOut && !errors.As(le.Err, &api))) {
-		return fmt.Sprintf("cluster %s did not answer within --cluster-timeout=%s", le.Cluster, r.Options.ClusterTimeout)
+	if errors.As(err, &te) {
+		return te.Error()
 	}
 	return err.Error()
 }

@@ -65,7 +65,7 @@ func add(t *testing.T, c *clustertest.Cluster, docs ...string) {
 
 func reader(w *clustertest.World, opts status.Options) *status.Reader {
 	store := status.NewStore()
-	res := w.Resolver(target.Options{IndexVMs: true, ListVMs: store.ListVMs, SearchTimeout: opts.ClusterTimeout,
+	res := w.Resolver(target.Options{IndexVMs: true, ListVMs: store.ListVMs,
 		VMNames: func(m string) []string { return []string{"vm-" + m, m} }})
 	p := &pipeline.Pipeline{Supervisor: w.Supervisor.Client, Resolver: res, Writer: write.Writer{Strategy: write.Client},
 		Options: pipeline.Options{Render: render.Options{Naming: render.NamingSeed, ManagedByKey: vitistack.DefaultManagedByKey,
@@ -205,8 +205,8 @@ team/c kv-missing - error: KubevirtConfig "kv-missing" not found on the supervis
 
 func TestATimedOutClusterSaysSo(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a"})
-	w.Remotes["kv-a"].Fail("list", "virtualmachines", "", fmt.Errorf("Get \"https://kv-a.test:6443/apis\": %w", context.DeadlineExceeded))
-	rep := reader(w, status.Options{ClusterTimeout: 3 * time.Second}).Read(context.Background(), []*vitistackv1alpha1.Machine{machine("team", "a", "kv-a")})
+	w.Remotes["kv-a"].Fail("list", "virtualmachines", "", &cluster.TimeoutError{Cluster: cluster.RemoteID("kv-a"), Timeout: 3 * time.Second})
+	rep := reader(w, status.Options{}).Read(context.Background(), []*vitistackv1alpha1.Machine{machine("team", "a", "kv-a")})
 	if got := rep.Rows[0].Error; got != "cluster kv-a did not answer within --cluster-timeout=3s" {
 		t.Errorf("error %q", got)
 	}

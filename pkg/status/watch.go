@@ -34,9 +34,9 @@ func (r *Reader) Watch(ctx context.Context, rep *Report, emit func(Row)) {
 	w := &watcher{r: r, rep: rep, emit: emit, last: append([]Row(nil), rep.Rows...), failing: map[streamKey]bool{}}
 	var wg sync.WaitGroup
 	for _, g := range rep.groups {
-		// Following lasts as long as the caller says: the cluster's deadline (cluster.Client.Bound)
-		// bounded the first read only.
-		g := &group{client: g.client.Unbounded(), entries: g.entries, scopes: g.scopes}
+		// Following lasts as long as the caller says: watches are not bounded, and each list again
+		// gets a fresh --cluster-timeout (cluster.Client.Fresh).
+		g := &group{client: g.client, entries: g.entries, scopes: g.scopes}
 		for _, res := range watched {
 			for _, ns := range g.scopes[res.GVR.Resource] {
 				wg.Add(1)
@@ -77,7 +77,7 @@ func (w *watcher) follow(ctx context.Context, g *group, res cluster.Resource, ns
 		verb := "list"
 		progressed := false
 		if rv == "" {
-			if rv, err = w.r.Store.relist(ctx, g.client, res, ns); err == nil {
+			if rv, err = w.r.Store.relist(ctx, g.client.Fresh(), res, ns); err == nil {
 				w.report(key, nil, 0)
 				w.refresh(ctx, g, ns)
 				progressed = true
@@ -169,7 +169,7 @@ func (w *watcher) refresh(ctx context.Context, g *group, ns string) {
 		}
 		p := w.r.Store.place(g.client.ID, n)
 		for _, e := range g.entries[n] {
-			row := w.r.join(e, p, false)
+			row := w.r.join(e, p)
 			if w.r.Options.Drift && row.Error == "" {
 				w.r.drift(ctx, e, p, &row)
 			}

@@ -37,33 +37,39 @@ func (s Source) String() string {
 // exec credential plugins (unless allowed), auth-provider plugins, token, certificate, key and CA
 // files, insecure-skip-tls-verify, proxy-url (unless allowed), and an ambiguous current context.
 func UntrustedConfig(data []byte, src Source, p Policy) (*rest.Config, error) {
+	cfg, _, err := untrustedConfig(data, src, p)
+	return cfg, err
+}
+
+// untrustedConfig is UntrustedConfig that also returns the name of the context it used.
+func untrustedConfig(data []byte, src Source, p Policy) (*rest.Config, string, error) {
 	if len(data) == 0 {
-		return nil, fmt.Errorf("%s: the kubeconfig is empty", src)
+		return nil, "", fmt.Errorf("%s: the kubeconfig is empty", src)
 	}
 	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("%s: the kubeconfig is not text (binary data)", src)
+		return nil, "", fmt.Errorf("%s: the kubeconfig is not text (binary data)", src)
 	}
 	cfg, err := clientcmd.Load(data)
 	if err != nil {
 		// The decoder's message can quote the input; the input may hold credentials, so it is not shown.
-		return nil, fmt.Errorf("%s: not a valid kubeconfig (it does not decode as kubeconfig YAML or JSON)", src)
+		return nil, "", fmt.Errorf("%s: not a valid kubeconfig (it does not decode as kubeconfig YAML or JSON)", src)
 	}
 	ctxName, err := currentContext(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", src, err)
+		return nil, "", fmt.Errorf("%s: %w", src, err)
 	}
 	kctx := cfg.Contexts[ctxName]
 	if err := checkCluster(cfg, kctx.Cluster, p); err != nil {
-		return nil, fmt.Errorf("%s: %w", src, err)
+		return nil, "", fmt.Errorf("%s: %w", src, err)
 	}
 	if err := checkUser(cfg, kctx.AuthInfo, p); err != nil {
-		return nil, fmt.Errorf("%s: %w", src, err)
+		return nil, "", fmt.Errorf("%s: %w", src, err)
 	}
 	rc, err := clientcmd.NewNonInteractiveClientConfig(*cfg, ctxName, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", src, firstLine(err.Error()))
+		return nil, "", fmt.Errorf("%s: %s", src, firstLine(err.Error()))
 	}
-	return rc, nil
+	return rc, ctxName, nil
 }
 
 // currentContext is the context the kubeconfig names, or its only context. Several contexts without

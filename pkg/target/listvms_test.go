@@ -18,7 +18,9 @@ import (
 func TestVMSearchListsThroughTheHook(t *testing.T) {
 	for _, index := range []bool{false, true} {
 		w := clustertest.NewWorld([]string{"kv-a", "kv-b"})
-		_ = w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-x", "")))
+		if err := w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-x", ""))); err != nil {
+			t.Fatal(err)
+		}
 		var asked []string
 		list := func(ctx context.Context, c *cluster.Client, ns string, each func(*unstructured.Unstructured) error) error {
 			asked = append(asked, c.ID.Name+":"+ns)

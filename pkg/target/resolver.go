@@ -23,22 +23,43 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
-// How a target was chosen.
+// By is how a target was chosen; String words it for reports ("chosen by …").
+type By int
+
+// How a target was chosen, in the order the rules are tried.
 const (
-	ByOverride   = "--remote-kubeconfig/--remote-context"
-	ByAnnotation = "annotation"
-	ByFlag       = "--kubevirt-config"
-	ByEnv        = "DEFAULT_KUBEVIRT_CONFIG"
-	BySingle     = "only KubevirtConfig"
-	ByVMSearch   = "VM found on its cluster"
+	ByOverride By = iota
+	ByAnnotation
+	ByFlag
+	ByEnv
+	BySingle
+	ByVMSearch
 )
+
+func (b By) String() string {
+	switch b {
+	case ByOverride:
+		return "--remote-kubeconfig/--remote-context"
+	case ByAnnotation:
+		return "annotation"
+	case ByFlag:
+		return "--kubevirt-config"
+	case ByEnv:
+		return "DEFAULT_KUBEVIRT_CONFIG"
+	case BySingle:
+		return "only KubevirtConfig"
+	case ByVMSearch:
+		return "VM found on its cluster"
+	}
+	return fmt.Sprintf("By(%d)", int(b))
+}
 
 // Target is where one Machine's remote objects go.
 type Target struct {
 	// Config is the KubevirtConfig name; empty with the override.
 	Config string
-	// By says how the target was chosen (one of the By* constants).
-	By string
+	// By says how the target was chosen.
+	By By
 	// Cluster is the remote cluster's client, shared by every Machine with the same target.
 	Cluster *cluster.Client
 }
@@ -58,21 +79,18 @@ type Options struct {
 	OverrideName string
 	// Default is --kubevirt-config, else DEFAULT_KUBEVIRT_CONFIG; DefaultBy says which.
 	Default   string
-	DefaultBy string
+	DefaultBy By
 	// Policy for kubeconfigs read from Secrets.
 	Policy Policy
 	// Limits are the client rate limits and the per-request timeout for every remote cluster.
 	Limits cluster.Limits
-	// ClusterTimeout bounds all the work on each remote cluster, from its first request
-	// (cluster.Client.Bound): a cluster that hangs fails its own Machines with a
-	// *cluster.TimeoutError after that long, and costs no more. Zero means no bound.
+	// ClusterTimeout bounds all the work on each remote cluster, counting only the time its own
+	// requests are in flight (cluster.Client.Bound): a cluster that hangs fails its own Machines
+	// with a *cluster.TimeoutError after that long, and costs no more. Zero means no bound.
 	ClusterTimeout time.Duration
 	// NewClient builds the client of a remote cluster from its configuration; nil means
 	// cluster.New with Limits. Tests inject clients over fakes.
 	NewClient func(id cluster.ID, cfg *rest.Config) (*cluster.Client, error)
-	// SearchTimeout bounds each cluster's answer in the VM search; 0 means no bound beyond the
-	// caller's context. A cluster that fails or times out once is not searched again in the run.
-	SearchTimeout time.Duration
 	// IndexVMs makes the VM search list each cluster's VMs once, across all namespaces, instead of
 	// one namespace per Machine: cheaper when many Machines are resolved in one run (ns-sync).
 	IndexVMs bool
@@ -139,7 +157,7 @@ func (r *Resolver) overrideClient() (*cluster.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.override == nil {
-		c, err := r.newClient(cluster.RemoteID(r.opts.OverrideName), r.opts.Override)
+		c, err := r.newClient(cluster.RemoteID(r.opts.OverrideName), r.opts.OverrideName, r.opts.Override)
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +166,7 @@ func (r *Resolver) overrideClient() (*cluster.Client, error) {
 	return r.override, nil
 }
 
-func (r *Resolver) named(ctx context.Context, name, by string) (Target, error) {
+func (r *Resolver) named(ctx context.Context, name string, by By) (Target, error) {
 	c, err := r.Client(ctx, name)
 	if err != nil {
 		return Target{}, err
@@ -229,19 +247,21 @@ func (r *Resolver) build(ctx context.Context, name string) (*cluster.Client, err
 	if !ok {
 		return nil, fmt.Errorf("KubevirtConfig %q: Secret %q has no %q key (keys: %s)", name, src.SecretRef, vitistack.SecretKeyKubeconfig, orNone(keys(data)))
 	}
-	cfg, err := UntrustedConfig(raw, src, r.opts.Policy)
+	cfg, kubeContext, err := untrustedConfig(raw, src, r.opts.Policy)
 	if err != nil {
 		return nil, err
 	}
-	return r.newClient(cluster.RemoteID(name), cfg)
+	return r.newClient(cluster.RemoteID(name), kubeContext, cfg)
 }
 
-// newClient builds a remote cluster's client, bounded by ClusterTimeout.
-func (r *Resolver) newClient(id cluster.ID, cfg *rest.Config) (*cluster.Client, error) {
+// newClient builds a remote cluster's client, reached through the kubeconfig context kubeContext,
+// bounded by ClusterTimeout.
+func (r *Resolver) newClient(id cluster.ID, kubeContext string, cfg *rest.Config) (*cluster.Client, error) {
 	c, err := r.opts.NewClient(id, cfg)
 	if err != nil {
 		return nil, err
 	}
+	c.Context = kubeContext
 	c.Bound(r.opts.ClusterTimeout)
 	return c, nil
 }

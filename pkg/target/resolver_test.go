@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -35,15 +34,19 @@ var vmNames = func(m string) []string { return []string{"vm-" + m, m} }
 
 func TestResolutionOrder(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a", "kv-b", "kv-c"})
-	_ = w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "foreign", "vitistack.io/source-machine: labelled")))
-	_ = w.Remotes["kv-c"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-named", "")))
+	if err := w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "foreign", "vitistack.io/source-machine: labelled"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Remotes["kv-c"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-named", ""))); err != nil {
+		t.Fatal(err)
+	}
 	ann := map[string]string{vitistack.AnnotationKubevirtConfig: "kv-a"}
 	for _, tc := range []struct {
 		name    string
 		m       *vitistackv1alpha1.Machine
 		opts    target.Options
 		config  string
-		by      string
+		by      target.By
 		record  bool
 		wantErr string
 	}{
@@ -160,8 +163,10 @@ func TestSecretProblemsAreNamed(t *testing.T) {
 func TestVMSearchSkipsUnreachableClusters(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a", "kv-b"})
 	w.Remotes["kv-a"].Fail("list", "virtualmachines", "", fmt.Errorf("connection refused"))
-	_ = w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-x", "")))
-	r := w.Resolver(target.Options{VMNames: vmNames, SearchTimeout: time.Second})
+	if err := w.Remotes["kv-b"].Fake.Tracker().Add(clustertest.Object(vmYAML("team", "vm-x", ""))); err != nil {
+		t.Fatal(err)
+	}
+	r := w.Resolver(target.Options{VMNames: vmNames})
 	got, err := r.Resolve(context.Background(), machine("team", "x", nil))
 	if err != nil || got.Config != "kv-b" {
 		t.Errorf("%+v %v", got, err)
@@ -179,14 +184,14 @@ func TestVMSearchSkipsUnreachableClusters(t *testing.T) {
 func TestRemoteVersions(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a"},
 		"apiVersion: vitistack.io/v1alpha1\nkind: KubevirtConfig\nmetadata:\n  name: broken\nspec:\n  name: broken\n  secretNamespace: vitistack\n  kubeconfigSecretRef: missing\n")
-	got := w.Resolver(target.Options{}).RemoteVersions(context.Background(), time.Second)
+	got := w.Resolver(target.Options{}).RemoteVersions(context.Background())
 	want := []target.RemoteVersion{{KubevirtConfig: "broken", Error: `KubevirtConfig "broken": Secret "vitistack/missing" not found on the supervisor`}, {KubevirtConfig: "kv-a", Version: clustertest.Version}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("%+v\nwant %+v", got, want)
 	}
 	w = clustertest.NewWorld(nil)
 	w.Supervisor.Fail("list", "kubevirtconfigs", "", fmt.Errorf("boom"))
-	got = w.Resolver(target.Options{}).RemoteVersions(context.Background(), 0)
+	got = w.Resolver(target.Options{}).RemoteVersions(context.Background())
 	if len(got) != 1 || got[0].KubevirtConfig != "*" || got[0].Error != "list KubevirtConfigs on the supervisor: boom" {
 		t.Errorf("%+v", got)
 	}

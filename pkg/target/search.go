@@ -13,7 +13,8 @@ import (
 )
 
 // search looks for the Machine's VM on every configured cluster: by the source-machine labels first,
-// then by name. Unreachable clusters are skipped, as the operator does.
+// then by name. Unreachable clusters are skipped, as the operator does; a cluster that fails or
+// misses its deadline once is not searched again in the run.
 func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, configs []vitistackv1alpha1.KubevirtConfig) (Target, error) {
 	var names []string
 	var skipped []string
@@ -24,7 +25,7 @@ func (r *Resolver) search(ctx context.Context, m *vitistackv1alpha1.Machine, con
 			skipped = append(skipped, kc.Name)
 			continue
 		}
-		found, err := r.holdsVMWithin(ctx, c, m)
+		found, err := r.holdsVM(ctx, c, m)
 		if err != nil {
 			r.markDead(kc.Name)
 			skipped = append(skipped, kc.Name)
@@ -67,15 +68,6 @@ func (r *Resolver) markDead(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dead[name] = true
-}
-
-func (r *Resolver) holdsVMWithin(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {
-	if r.opts.SearchTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.opts.SearchTimeout)
-		defer cancel()
-	}
-	return r.holdsVM(ctx, c, m)
 }
 
 func (r *Resolver) holdsVM(ctx context.Context, c *cluster.Client, m *vitistackv1alpha1.Machine) (bool, error) {

@@ -3,7 +3,6 @@ package target
 import (
 	"context"
 	"sync"
-	"time"
 )
 
 // RemoteVersion is one KubevirtConfig's cluster: its server version, or why it is not known.
@@ -14,9 +13,9 @@ type RemoteVersion struct {
 }
 
 // RemoteVersions asks every KubevirtConfig's cluster for its version, in parallel, each within
-// timeout (0: no bound beyond ctx). The kubeconfigs are checked as untrusted, exactly as for create.
+// its client's deadline (Options.ClusterTimeout). The kubeconfigs are checked as untrusted, exactly as for create.
 // A failing KubevirtConfig list is one entry named "*".
-func (r *Resolver) RemoteVersions(ctx context.Context, timeout time.Duration) []RemoteVersion {
+func (r *Resolver) RemoteVersions(ctx context.Context) []RemoteVersion {
 	configs, err := r.Configs(ctx)
 	if err != nil {
 		return []RemoteVersion{{KubevirtConfig: "*", Error: err.Error()}}
@@ -28,14 +27,9 @@ func (r *Resolver) RemoteVersions(ctx context.Context, timeout time.Duration) []
 		go func() {
 			defer wg.Done()
 			out[i] = RemoteVersion{KubevirtConfig: kc.Name}
-			cctx, cancel := ctx, context.CancelFunc(func() {})
-			if timeout > 0 {
-				cctx, cancel = context.WithTimeout(ctx, timeout)
-			}
-			defer cancel()
-			c, err := r.Client(cctx, kc.Name)
+			c, err := r.Client(ctx, kc.Name)
 			if err == nil {
-				out[i].Version, err = c.ServerVersion(cctx)
+				out[i].Version, err = c.ServerVersion(ctx)
 			}
 			if err != nil {
 				out[i].Error = err.Error()

@@ -35,6 +35,7 @@ func (s Strategy) String() string {
 		return "client"
 	case Server:
 		return "server"
+	case None:
 	}
 	return "none"
 }
