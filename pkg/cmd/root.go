@@ -88,6 +88,7 @@ made for the Machines it is given; never a namespace.`,
 		NewCmdStatus(o),
 		NewCmdDoctor(o),
 	)
+	root.AddCommand(NewCmdPower(o)...)
 	return root
 }
 
