@@ -242,7 +242,7 @@ func TestPowerSelectionAcrossClustersIsBatchedAndAsksOffATerminal(t *testing.T) 
 	r = mustSucceed(t, s.plugin(t, append(sel, "--yes", "-o", "json")...))
 	var doc struct {
 		Items []struct {
-			Machine struct{ Namespace, Name string }
+			Machine                    struct{ Namespace, Name string }
 			Cluster, VM, Action, Error string
 		}
 	}
