@@ -168,6 +168,11 @@ func TestPowerEveryVerbOnOneMachineWaitsForItsStateAndReRunsAreNoOps(t *testing.
 			if len(phases) != 1 || phases[0] != "Succeeded" {
 				t.Errorf("migrations: %v, want one Succeeded", phases)
 			}
+			// status -o wide shows the last migration's phase.
+			wide := mustSucceed(t, s.plugin(t, "status", "-n", ns, "-o", "wide"))
+			if row := statusRow(wide.stdout, "web", false); len(row) == 0 || row[len(row)-1] != "Succeeded" || row[len(row)-4] != testenv.NodeB {
+				t.Errorf("status -o wide row %q, want NODE %s and MIGRATION Succeeded\n%s", row, testenv.NodeB, wide)
+			}
 		case "stop":
 			// status shows what stop changed.
 			st := mustSucceed(t, s.plugin(t, "status", "-n", ns))

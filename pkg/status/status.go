@@ -253,7 +253,7 @@ func (r *Reader) join(e *entry, p *place, timedOut bool) Row {
 	row.VM = &VM{Name: vm.name, Status: vm.status, Ready: vm.ready}
 	row.Created = vm.created
 	if o := p.vmis[vm.name]; o != nil {
-		row.VMI = &VMI{Phase: o.status, Node: o.node, IPs: o.ips}
+		row.VMI = &VMI{Phase: o.status, Node: o.node, IPs: o.ips, Migration: o.migration}
 	}
 	return row
 }

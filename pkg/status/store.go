@@ -60,6 +60,8 @@ type object struct {
 	ready  bool
 	node   string
 	ips    []string
+	// migration is the phase of the VMI's last migration ("" when it has none).
+	migration string
 	// full is the whole VirtualMachine, kept for drift only.
 	full map[string]any
 }
