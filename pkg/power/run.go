@@ -172,7 +172,7 @@ func (r *Runner) Plan(ctx context.Context, machines []*vitistackv1alpha1.Machine
 				vms, vmis, err := r.read(cctx, g.client, ns)
 				for _, it := range its {
 					if err != nil {
-						it.fail(r.describe(err))
+						it.fail(r.describe(g.client, err))
 						continue
 					}
 					r.decide(it, findVM(g.machine[it], vms), vmis)
@@ -191,14 +191,14 @@ func (r *Runner) clusterContext(ctx context.Context) (context.Context, context.C
 	return context.WithCancel(ctx)
 }
 
-// describe words a failed read or call, saying plainly when the cluster's deadline passed.
-func (r *Runner) describe(err error) string {
+// describe words a failed read or call of a cluster, saying plainly when its deadline passed.
+func (r *Runner) describe(c *cluster.Client, err error) string {
 	var te *cluster.TimeoutError
 	if errors.As(err, &te) {
 		return fmt.Sprintf("cluster %s did not answer within --cluster-timeout=%s", te.Cluster, te.Timeout)
 	}
 	if errors.Is(err, context.DeadlineExceeded) && r.Options.ClusterTimeout > 0 {
-		return fmt.Sprintf("the cluster did not answer within --cluster-timeout=%s", r.Options.ClusterTimeout)
+		return fmt.Sprintf("cluster %s did not answer within --cluster-timeout=%s", c.ID, r.Options.ClusterTimeout)
 	}
 	return err.Error()
 }
@@ -367,7 +367,9 @@ func (r *Runner) decide(it *Item, vm *unstructured.Unstructured, vmis map[string
 }
 
 // Apply sends the call of every item that needs one, in parallel (Options.Workers per cluster),
-// each cluster under its deadline, and records the outcomes.
+// and records the outcomes. Each cluster's calls get their own Options.ClusterTimeout, from the
+// first call: the clients' deadline ran from the reads, and the plan waited for every cluster (and
+// perhaps for a person to confirm), which must not eat into the calls' time.
 func (r *Runner) Apply(ctx context.Context, items []*Item) {
 	byCluster := map[cluster.ID][]*Item{}
 	for _, it := range items {
@@ -393,7 +395,7 @@ func (r *Runner) Apply(ctx context.Context, items []*Item) {
 // call sends one item's subresource call through the write seam.
 func (r *Runner) call(ctx context.Context, it *Item) {
 	v := r.Verb
-	out := r.Writer.Put(ctx, it.client, write.Call{
+	out := r.Writer.Put(ctx, it.client.Unbounded(), write.Call{
 		Action:       cluster.Action{Resource: v.Resource(), Namespace: it.Namespace, Name: it.VM, Subresource: v.Subresource},
 		Options:      func(dryRun bool) ([]byte, error) { return v.body(r.Options, dryRun) },
 		ServerDryRun: v.ServerDryRun,
@@ -406,7 +408,7 @@ func (r *Runner) call(ctx context.Context, it *Item) {
 	case write.NoServerDryRun:
 		it.Outcome, it.Action = Would, v.Would()+" (not sent: KubeVirt has no server dry run for "+v.Subresource+")"
 	default:
-		it.fail(r.describe(out.Err))
+		it.fail(r.describe(it.client, out.Err))
 	}
 }
 
