@@ -248,8 +248,11 @@ func (o *PowerOptions) Run(ctx context.Context) error {
 	}
 	sum := o.runner.Summarize(items)
 	var parts []string
-	if n := sum.Failed + sum.NotProvisioned; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s not %s", n, plural(n, "Machine"), strings.TrimPrefix(o.verb.Done, "migration ")))
+	if n := sum.Failed; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s failed", n, plural(n, "Machine")))
+	}
+	if n := sum.NotProvisioned; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s not provisioned", n, plural(n, "Machine")))
 	}
 	if len(missing) > 0 {
 		parts = append(parts, fmt.Sprintf("%d named %s not found", len(missing), plural(len(missing), "Machine")))

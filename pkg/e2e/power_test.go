@@ -31,6 +31,13 @@ type powerMachine struct {
 func (s *suite) powerWorld(t *testing.T, machines ...powerMachine) string {
 	t.Helper()
 	ns := s.namespace(t)
+	s.powerWorldIn(t, ns, machines...)
+	return ns
+}
+
+// powerWorldIn is powerWorld in a namespace that exists on the supervisor.
+func (s *suite) powerWorldIn(t *testing.T, ns string, machines ...powerMachine) {
+	t.Helper()
 	made := map[string]bool{}
 	for _, m := range machines {
 		kv := m.cluster
@@ -73,7 +80,6 @@ spec:
 			t.Fatal(err)
 		}
 	}
-	return ns
 }
 
 // calls are the subresource calls made in a namespace on a remote.
@@ -127,7 +133,7 @@ func TestPowerEveryVerbOnOneMachineWaitsForItsStateAndReRunsAreNoOps(t *testing.
 		{"unpause", "unpaused", "Running", true, "already running"},
 		{"soft-reboot", "soft-rebooted", "Running", true, ""},
 		{"restart", "restarted", "Running", true, ""},
-		{"migrate", "migration started", "Running", true, ""},
+		{"migrate", "migrating", "Running", true, ""},
 	}
 	for _, st := range steps {
 		before := len(s.calls(remoteA, ns))

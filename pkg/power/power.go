@@ -33,7 +33,8 @@ type Verb struct {
 	Disruptive bool
 	// ServerDryRun says KubeVirt honours a dry run in the verb's options.
 	ServerDryRun bool
-	// Done is the report's action after an accepted call ("started").
+	// Done is the report's action after an accepted call ("started"; "migrating": KubeVirt
+	// accepted the migration, which then runs).
 	Done string
 	// Goal is the state --wait waits for.
 	Goal string
@@ -56,7 +57,7 @@ func Verbs() []Verb {
 		{Name: "pause", Subresource: "pause", OnVMI: true, Disruptive: true, ServerDryRun: true, Done: "paused", Goal: Paused},
 		{Name: "unpause", Subresource: "unpause", OnVMI: true, ServerDryRun: true, Done: "unpaused", Goal: Running},
 		{Name: "soft-reboot", Subresource: "softreboot", OnVMI: true, Disruptive: true, Done: "soft-rebooted", Goal: Running},
-		{Name: "migrate", Subresource: "migrate", Disruptive: true, ServerDryRun: true, Done: "migration started", Goal: Migrated},
+		{Name: "migrate", Subresource: "migrate", Disruptive: true, ServerDryRun: true, Done: "migrating", Goal: Migrated},
 	}
 }
 
