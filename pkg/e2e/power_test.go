@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
@@ -405,4 +406,32 @@ spec:
 	}
 	wantPowerAction(t, r, ns+"/fine", "started")
 	mustContain(t, "dead cluster row", reportAction(r.stdout, ns+"/lost"), "failed:", "did not answer within --cluster-timeout=3s")
+}
+
+func TestPowerLeaksNoCredentialAtAnyVerbosity(t *testing.T) {
+	s := needEnv(t)
+	ns := s.powerWorld(t, powerMachine{name: "quiet", cluster: remoteA})
+	cfg, err := clientcmd.Load(s.env.Remote(remoteA).RegisteredKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
+	secrets := map[string]string{
+		"client key (PEM)":   string(user.ClientKeyData[40:100]),
+		"client certificate": string(user.ClientCertificateData[40:100]),
+		"kubeconfig Secret":  "client-key-data",
+	}
+	for v := 0; v <= 10; v++ {
+		for _, args := range [][]string{
+			{"stop", "-n", ns, "quiet", "--dry-run=server"},
+			{"restart", "-n", ns, "quiet", "--wait", "--timeout", "30s"},
+		} {
+			r := mustSucceed(t, s.plugin(t, append(args, fmt.Sprintf("-v=%d", v))...))
+			for what, secret := range secrets {
+				if strings.Contains(r.stdout+r.stderr, secret) {
+					t.Errorf("-v=%d %v: %s leaked", v, args, what)
+				}
+			}
+		}
+	}
 }
