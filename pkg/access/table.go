@@ -26,8 +26,9 @@ const (
 	Delete     Command = "delete"
 	Doctor     Command = "doctor"
 	Completion Command = "completion"
-	// Power is the seven power verbs, which need the same permissions but their subresource.
-	Power Command = "start/stop/restart/pause/unpause/soft-reboot/migrate"
+	// Power is the seven power verbs (start, stop, restart, pause, unpause, soft-reboot, migrate),
+	// which need the same permissions but each its own subresource.
+	Power Command = "power"
 )
 
 // Commands are every command of the table, in the order reports show them.
