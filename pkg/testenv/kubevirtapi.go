@@ -279,6 +279,7 @@ func (k *KubeVirtAPI) authorize(ctx context.Context, r *http.Request, c Call) er
 	}
 	if !got.Status.Allowed {
 		return apierrors.NewForbidden(schema.GroupResource{Group: "subresources.kubevirt.io", Resource: c.Resource + "/" + c.Subresource}, c.Name,
+			//lint:ignore ST1005 kube-apiserver's own wording of a refusal
 			fmt.Errorf("User %q cannot update resource %q in API group %q in the namespace %q", user, c.Resource+"/"+c.Subresource, "subresources.kubevirt.io", c.Namespace))
 	}
 	return nil
@@ -623,6 +624,7 @@ func (k *KubeVirtAPI) pause(ctx context.Context, c Call, body []byte) (int, erro
 	case vmi.Status.Phase != kubevirtv1.Running:
 		return 0, conflict("virtualmachineinstance", c.Name, "VM is not running")
 	case vmi.Spec.LivenessProbe != nil:
+		//lint:ignore ST1005 KubeVirt's message, verbatim
 		return 0, apierrors.NewForbidden(schema.GroupResource{Group: "kubevirt.io", Resource: "virtualmachineinstance"}, c.Name, errors.New("Pausing VMIs with LivenessProbe is currently not supported"))
 	case hasCondition(vmi, kubevirtv1.VirtualMachineInstancePaused):
 		return 0, conflict("virtualmachineinstance", c.Name, "VMI is already paused")
