@@ -43,9 +43,9 @@ if go list -deps ./cmd/kubectl-vitimachine | grep -qE '^(k8s.io/kubernetes|kubev
 fi
 # The one write seam: the cluster client's write methods are called only from pkg/write (and the
 # test harness, which sets up worlds). Checked on the source, outside tests.
-writers=$(grep -rnE '\.(Create|MergePatch|Delete|Update|Patch)\(ctx' --include='*.go' pkg cmd \
+writers=$(grep -rnE '\.(Create|MergePatch|Delete|Update|Patch|Put)\(ctx' --include='*.go' pkg cmd \
   | grep -v '_test.go:' | grep -v -e '^pkg/write/' -e '^pkg/cluster/' -e '^pkg/testenv/' \
-  | grep -vE '\.Writer\.(Create|Annotate|Delete|Update)\(ctx' || true)
+  | grep -vE '\.Writer\.(Create|Annotate|Delete|Update|Put)\(ctx' || true)
 if [ -n "$writers" ]; then
   bad "writes outside pkg/write (every write goes through the write seam):"
   echo "$writers" >&2

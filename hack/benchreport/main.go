@@ -97,6 +97,7 @@ func write(w io.Writer, res map[string]result, cpu string) {
 	fmt.Fprint(w, "Clusters run in parallel, so K clusters cost about what the busiest one costs.\n\n")
 	writeCreate(w, res)
 	writeStatus(w, res)
+	writePower(w, res)
 	fmt.Fprint(w, "## Start-up, size, memory\n\n| what | measured | budget |\n|---|---|---|\n")
 	if h, ok := res["BenchmarkHelp"]; ok {
 		fmt.Fprintf(w, "| `kubectl-vitimachine --help` (no kubeconfig read, no network) | median %.1f ms | < 20 ms |\n", h.metrics["median-ms"])
@@ -232,6 +233,32 @@ func writeStatus(w io.Writer, res map[string]result) {
 	fmt.Fprint(w, "on the supervisor one paged Machine list, one KubevirtConfig list and one Secret read per cluster; on\n")
 	fmt.Fprint(w, "each remote one list each of VMs, VMIs and PVCs (across the cluster here: more than 5 namespaces), whatever\n")
 	fmt.Fprint(w, "the number of Machines. One Machine at a time costs three requests per Machine.\n\n")
+}
+
+// writePower is the power section: stop then start of N Machines with the plugin, next to one
+// kubectl patch of runStrategy per VM.
+func writePower(w io.Writer, res map[string]result) {
+	keys := keysOf(res, "BenchmarkPower/")
+	if len(keys) == 0 {
+		return
+	}
+	fmt.Fprint(w, "## stop and start: N Machines in 10 namespaces across K clusters\n\n")
+	fmt.Fprint(w, "Every Machine has a running VM. One op is a stop and then a start of all of them.\n\n")
+	fmt.Fprint(w, "- **plugin**: `kubectl-vitimachine stop -A -l … --yes`, then `start` (KubeVirt's subresource calls, answered by\n")
+	fmt.Fprint(w, "  pkg/testenv's stand-in virt-api, which does what virt-api does on the real objects: 4 requests per call)\n")
+	fmt.Fprint(w, "- **kubectl loop**: one `kubectl patch virtualmachine --type=merge` of `spec.runStrategy` per VM, `Halted` then\n")
+	fmt.Fprint(w, "  `Always`, one after another (the closest a user has without virtctl)\n\n")
+	fmt.Fprint(w, "| N | K | plugin | kubectl loop | kubectl loop ÷ plugin | plugin requests | kubectl requests |\n")
+	fmt.Fprint(w, "|---|---|---|---|---|---|---|\n")
+	for _, k := range keys {
+		p, kl := res["BenchmarkPower/"+k+"/plugin"], res["BenchmarkPower/"+k+"/kubectl-loop"]
+		parts := strings.Split(k, "/")
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f | %.0f |\n", strings.TrimPrefix(parts[0], "N="), strings.TrimPrefix(parts[1], "K="),
+			secs(p), secs(kl), ratio(kl, p), p.metrics["requests/op"], kl.metrics["requests/op"])
+	}
+	fmt.Fprint(w, "\nThe plugin's requests: per run one Machine list, one KubevirtConfig list and one Secret read per cluster on\n")
+	fmt.Fprint(w, "the supervisor, one VM list and one VMI list per namespace on the remotes, and one subresource call per Machine\n")
+	fmt.Fprint(w, "(`TestPowerSelectionAcrossClustersIsBatchedAndAsksOffATerminal` asserts the lists as counts).\n\n")
 }
 
 func nk(k string) int {

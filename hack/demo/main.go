@@ -44,7 +44,7 @@ func run(ctx context.Context) error {
 
 	step("Starting a supervisor and a remote KubeVirt control plane on 127.0.0.1 (kube-apiserver + etcd)")
 	start := time.Now()
-	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remote}, Dir: dir})
+	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remote}, Dir: dir, KubeVirtAPI: true})
 	if err != nil {
 		return err
 	}
@@ -110,6 +110,11 @@ func (d demo) script() error {
 		{"", []string{"--kubeconfig", d.remote, "patch", "pvc", "vm-my-vm-root-pvc", "-n", "default", "--subresource=status", "--type=merge", "-p", `{"status":{"phase":"Bound"}}`}, nil},
 		{"", []string{"--kubeconfig", d.remote, "create", "-f", d.vmiFile}, nil},
 		{"status -o wide: also the node, the Machine's own phase, and whether the VM drifted from what create renders", []string{"vitimachine", "status", "-A", "-o", "wide"}, nil},
+		{"Day-2: stop a Machine with KubeVirt's own stop call (a stand-in virt-api and virt-controller answer it here), and wait until it is Stopped", []string{"vitimachine", "stop", "-n", "default", "my-vm", "--wait", "--timeout", "1m"}, nil},
+		{"status shows it Stopped; stop again is a no-op", []string{"vitimachine", "status", "-n", "default"}, nil},
+		{"", []string{"vitimachine", "stop", "-n", "default", "my-vm"}, nil},
+		{"Start it again, and wait until it is Running", []string{"vitimachine", "start", "-n", "default", "my-vm", "--wait", "--timeout", "1m"}, nil},
+		{"", []string{"vitimachine", "status", "-n", "default"}, nil},
 		{"The namespaces on the remote KubeVirt cluster: test-namespace was created, with the managed-by label", []string{"--kubeconfig", d.remote, "get", "namespaces", "-L", "managed-by"}, nil},
 		{"The PVCs and VirtualMachines on the remote, with their labels", []string{"--kubeconfig", d.remote, "get", "pvc,virtualmachines", "-A", "-L", "managed-by,vitistack.io/source-machine,disk-type"}, nil},
 		{"The Machines on the supervisor now record their KubevirtConfig", []string{"get", "machines", "-A", "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,KUBEVIRT-CONFIG:.metadata.annotations.vitistack\\.io/kubevirt-config"}, nil},

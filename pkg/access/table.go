@@ -9,6 +9,8 @@ package access
 import (
 	"slices"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 )
 
@@ -26,11 +28,14 @@ const (
 	Describe   Command = "describe"
 	Orphans    Command = "orphans"
 	Completion Command = "completion"
+	// Power is the seven power verbs (start, stop, restart, pause, unpause, soft-reboot, migrate),
+	// which need the same permissions but each its own subresource.
+	Power Command = "power"
 )
 
 // Commands are every command of the table, in the order reports show them.
 func Commands() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Doctor, Describe, Orphans, Completion}
+	return []Command{Create, Diff, NSSync, Status, Delete, Power, Doctor, Describe, Orphans, Completion}
 }
 
 // Scope is where a rule's requests go, and so where the caller needs the rule.
@@ -102,7 +107,7 @@ const (
 
 // resolving are the commands that resolve Machines to remote clusters through KubevirtConfigs.
 func resolving() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Doctor, Describe, Orphans}
+	return []Command{Create, Diff, NSSync, Status, Delete, Power, Doctor, Describe, Orphans}
 }
 
 // Rules is the table: everything the plugin's commands may request, on the supervisor and on each
@@ -114,12 +119,12 @@ func Rules() []Rule {
 
 func supervisorRules() []Rule {
 	return []Rule{
-		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Describe}, false,
+		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Power, Describe}, false,
 			"read a Machine named on the command line or given with -f"},
-		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Create, Diff}, false,
+		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Power}, false,
 			"read the Machines of a file batch with one list per namespace; -l lists the namespace's Machines"},
-		{sup, cluster.Machines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Doctor, Describe, Orphans}, false,
-			"list the Machines of every namespace in one paged list (ns-sync, status -A, doctor, describe -l, orphans; also create and diff -A)"},
+		{sup, cluster.Machines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Power, Doctor, Describe, Orphans}, false,
+			"list the Machines of every namespace in one paged list (ns-sync, status -A, the power verbs' -A, doctor, describe -l, orphans; also create and diff -A)"},
 		{sup, cluster.Machines, []string{"create"}, MachineNamespaces, []Command{Create}, false,
 			"create a Machine given with -f when it is absent (never updated)"},
 		{sup, cluster.Machines, []string{"patch"}, MachineNamespaces, []Command{Create, NSSync}, false,
@@ -195,18 +200,34 @@ func remoteRules() []Rule {
 			"the access mode from the class's CDI StorageProfile (404 without CDI is fine; 403 is an error)"},
 		{remote, cluster.VirtualMachines, []string{"get"}, MachineNamespaces, []Command{Create, Delete}, false,
 			"after a create that failed, whether it was stored; delete --wait"},
-		{remote, cluster.VirtualMachines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete}, false,
+		{remote, cluster.VirtualMachines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete, Power}, false,
 			"one list per namespace: the VMs, the duplicate guard and the VM search"},
 		{remote, cluster.VirtualMachines, []string{"watch", "create"}, MachineNamespaces, []Command{Create}, false,
 			"create the VirtualMachine; --wait watches it until Running"},
 		{remote, cluster.VirtualMachines, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete the VirtualMachine (--wait watches it go)"},
-		{remote, cluster.VirtualMachines, []string{"list"}, ClusterWide, []Command{NSSync, Status}, false,
+		{remote, cluster.VirtualMachines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Power}, false,
 			"the VM search across all namespaces, once per cluster; status's VMs, per namespace or per cluster"},
 		{remote, cluster.VirtualMachines, []string{"watch"}, ClusterWide, []Command{Status}, false,
 			"status -w"},
 		{remote, cluster.VirtualMachineInstances, []string{"list", "watch"}, ClusterWide, []Command{Status}, false,
 			"phase, node and IP of running VMs; status -w"},
+		{remote, cluster.VirtualMachineInstances, []string{"list"}, MachineNamespaces, []Command{Power}, false,
+			"whether each VM runs, is paused and on which node: one list per namespace (and per second with --wait)"},
+		{remote, kubevirtAction("virtualmachines/start"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"start: KubeVirt's subresource call (KubeVirt's own roles grant update)"},
+		{remote, kubevirtAction("virtualmachines/stop"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"stop: KubeVirt's subresource call"},
+		{remote, kubevirtAction("virtualmachines/restart"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"restart: KubeVirt's subresource call"},
+		{remote, kubevirtAction("virtualmachines/migrate"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"migrate: KubeVirt's subresource call (KubeVirt creates the VirtualMachineInstanceMigration)"},
+		{remote, kubevirtAction("virtualmachineinstances/pause"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"pause: KubeVirt's subresource call"},
+		{remote, kubevirtAction("virtualmachineinstances/unpause"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"unpause: KubeVirt's subresource call"},
+		{remote, kubevirtAction("virtualmachineinstances/softreboot"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
+			"soft-reboot: KubeVirt's subresource call"},
 		{remote, cluster.NetworkAttachmentDefinitions, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Delete}, false,
 			"the Machine's Multus network: created if absent, never updated"},
 		{remote, cluster.NetworkAttachmentDefinitions, []string{"create"}, MachineNamespaces, []Command{Create}, false,
@@ -234,6 +255,12 @@ func remoteRules() []Rule {
 		{remote, cluster.SelfSubjectAccessReviews, []string{"create"}, ClusterWide, []Command{Doctor}, false,
 			"ask the API server what the kubeconfig's identity may do (stores nothing)"},
 	}
+}
+
+// kubevirtAction is a KubeVirt subresource ("virtualmachines/start") of subresources.kubevirt.io,
+// as RBAC names it.
+func kubevirtAction(resource string) cluster.Resource {
+	return cluster.Resource{GVR: schema.GroupVersionResource{Group: "subresources.kubevirt.io", Version: "v1", Resource: resource}, Kind: resource, Namespaced: true}
 }
 
 // RulesFor are the rules of one role that a command needs.

@@ -21,6 +21,9 @@ type env struct {
 	plugin  string // the plugin binary
 	peakrss string // hack/peakrss, which measures the plugin's own peak memory
 	kubectl string
+	// powerSup is a supervisor whose remotes are registered through stand-in virt-apis, started by
+	// the first power benchmark (the others keep talking to the remotes directly).
+	powerSup *testenv.Plane
 }
 
 var shared *env
@@ -68,6 +71,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = e.planes.Stop() }()
+	defer func() {
+		if e.powerSup != nil {
+			_ = e.powerSup.Stop()
+		}
+	}()
 	shared = e
 	return m.Run()
 }

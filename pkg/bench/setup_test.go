@@ -130,7 +130,11 @@ func (e *env) runPluginWith(b *testing.B, kubeconfig string, args ...string) int
 func (e *env) auditLines(b *testing.B) int {
 	b.Helper()
 	n := 0
-	for _, p := range append([]*testenv.Plane{e.planes.Supervisor}, e.planes.Remotes...) {
+	planes := append([]*testenv.Plane{e.planes.Supervisor}, e.planes.Remotes...)
+	if e.powerSup != nil {
+		planes = append(planes, e.powerSup)
+	}
+	for _, p := range planes {
 		data, err := os.ReadFile(p.AuditLog)
 		if err != nil {
 			b.Fatal(err)

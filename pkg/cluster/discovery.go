@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -78,6 +79,7 @@ func (d *dynamicReader) servedResources(_ context.Context, gv schema.GroupVersio
 // Access is one question to the server's authorizer: may the caller do Verb on Resource (of Group)
 // in Namespace ("" for cluster-wide, or for a cluster-scoped resource)?
 type Access struct {
+	// Resource may name a subresource: "virtualmachines/start".
 	Group, Resource, Verb, Namespace string
 }
 
@@ -85,10 +87,11 @@ type Access struct {
 // SelfSubjectAccessReview. The review is a create that stores nothing. It returns whether the action
 // is allowed, and the authorizer's reason when there is one.
 func (c *Client) AccessReview(ctx context.Context, a Access) (bool, string, error) {
+	resource, subresource, _ := strings.Cut(a.Resource, "/")
 	review := &authorizationv1.SelfSubjectAccessReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "authorization.k8s.io/v1", Kind: "SelfSubjectAccessReview"},
 		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
-			Group: a.Group, Resource: a.Resource, Verb: a.Verb, Namespace: a.Namespace,
+			Group: a.Group, Resource: resource, Subresource: subresource, Verb: a.Verb, Namespace: a.Namespace,
 		}},
 	}
 	u, err := ToUnstructured(review)

@@ -18,13 +18,14 @@ var (
 	KubevirtConfigs = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "kubevirtconfigs"}, Kind: "KubevirtConfig"}
 	MachineClasses  = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "machineclasses"}, Kind: "MachineClass"}
 
-	ConfigMaps                   = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, Kind: "ConfigMap", Namespaced: true}
-	Events                       = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "events"}, Kind: "Event", Namespaced: true}
-	VirtualMachineInstances      = Resource{GVR: schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstances"}, Kind: "VirtualMachineInstance", Namespaced: true}
-	NetworkNamespaces            = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "networknamespaces"}, Kind: "NetworkNamespace", Namespaced: true}
-	NetworkConfigurations        = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "networkconfigurations"}, Kind: "NetworkConfiguration", Namespaced: true}
-	DataVolumes                  = Resource{GVR: schema.GroupVersionResource{Group: "cdi.kubevirt.io", Version: "v1beta1", Resource: "datavolumes"}, Kind: "DataVolume", Namespaced: true}
-	NetworkAttachmentDefinitions = Resource{GVR: schema.GroupVersionResource{Group: "k8s.cni.cncf.io", Version: "v1", Resource: "network-attachment-definitions"}, Kind: "NetworkAttachmentDefinition", Namespaced: true}
+	ConfigMaps                       = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, Kind: "ConfigMap", Namespaced: true}
+	Events                           = Resource{GVR: schema.GroupVersionResource{Version: "v1", Resource: "events"}, Kind: "Event", Namespaced: true}
+	VirtualMachineInstances          = Resource{GVR: schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstances"}, Kind: "VirtualMachineInstance", Namespaced: true}
+	NetworkNamespaces                = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "networknamespaces"}, Kind: "NetworkNamespace", Namespaced: true}
+	NetworkConfigurations            = Resource{GVR: schema.GroupVersionResource{Group: "vitistack.io", Version: "v1alpha1", Resource: "networkconfigurations"}, Kind: "NetworkConfiguration", Namespaced: true}
+	VirtualMachineInstanceMigrations = Resource{GVR: schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstancemigrations"}, Kind: "VirtualMachineInstanceMigration", Namespaced: true}
+	DataVolumes                      = Resource{GVR: schema.GroupVersionResource{Group: "cdi.kubevirt.io", Version: "v1beta1", Resource: "datavolumes"}, Kind: "DataVolume", Namespaced: true}
+	NetworkAttachmentDefinitions     = Resource{GVR: schema.GroupVersionResource{Group: "k8s.cni.cncf.io", Version: "v1", Resource: "network-attachment-definitions"}, Kind: "NetworkAttachmentDefinition", Namespaced: true}
 )
 
 // Resource is one API resource with the facts the plugin needs about it.

@@ -120,6 +120,7 @@ deletes, and only what create made for the Machines it is given; never a namespa
 		NewCmdDescribe(o),
 		NewCmdOrphans(o),
 	)
+	root.AddCommand(NewCmdPower(o)...)
 	return root
 }
 

@@ -30,7 +30,8 @@ func TestDemoRuns(t *testing.T) {
 		"old-project", "ok, 0 warn, 0 fail", "==> Done", "==> Tearing down the control planes",
 		"secret/vm-web-ci-cloudinit                created", `"secretRef":{"name":"vm-web-ci-cloudinit"}`,
 		"3 to delete, 0 not found, 1 kept, 0 failed (dry run: server)", "3 deleted, 0 not found, 1 kept, 0 failed",
-		"0 deleted, 1 not found, 1 kept, 2 terminating, 0 failed")
+		"0 deleted, 1 not found, 1 kept, 2 terminating, 0 failed",
+		"1 stopped, 0 unchanged, 0 failed", "0 stopped, 1 unchanged, 0 failed", "1 started, 0 unchanged, 0 failed")
 	if !hasRow(text, "kubevirt-1 team-a web-1,web-2 created") {
 		t.Errorf("no ns-sync row creating team-a:\n%s", text)
 	}

@@ -63,7 +63,7 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	start := time.Now()
-	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remoteA, remoteB}, Dir: dir, Audit: true})
+	env, err := testenv.Start(ctx, testenv.Options{Remotes: []string{remoteA, remoteB}, Dir: dir, Audit: true, KubeVirtAPI: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start control planes:", err)
 		return 1

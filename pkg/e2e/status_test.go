@@ -167,10 +167,10 @@ func TestStatusJoinsEachMachineWithItsVMVMIAndDisksAcrossClusters(t *testing.T) 
 	t.Run("wide and drift", func(t *testing.T) {
 		m := s.mark(t)
 		r := mustSucceed(t, s.plugin(t, "status", "-n", ns, "-o", "wide"))
-		if got := statusRow(r.stdout, "up", false); len(got) != 11 || strings.Join(got[8:], " ") != "node-7 Running no" {
+		if got := statusRow(r.stdout, "up", false); len(got) != 12 || strings.Join(got[8:], " ") != "node-7 Running no <none>" {
 			t.Errorf("up: %q\n%s", got, r)
 		}
-		if got := statusRow(r.stdout, "down", false); len(got) != 11 || strings.Join(got[8:], " ") != "<none> <none> -" {
+		if got := statusRow(r.stdout, "down", false); len(got) != 12 || strings.Join(got[8:], " ") != "<none> <none> - <none>" {
 			t.Errorf("down: %q\n%s", got, r)
 		}
 		// Drift reads the MachineClass, the storage facts and the namespace's NetworkNamespaces once,
@@ -190,7 +190,7 @@ func TestStatusJoinsEachMachineWithItsVMVMIAndDisksAcrossClusters(t *testing.T) 
 			t.Fatal(err)
 		}
 		r = mustSucceed(t, s.plugin(t, "status", "-n", ns, "-o", "wide"))
-		if got := statusRow(r.stdout, "up", false); len(got) != 11 || got[10] != "yes" {
+		if got := statusRow(r.stdout, "up", false); len(got) != 12 || got[10] != "yes" {
 			t.Errorf("after changing the live VM: %q\n%s", got, r)
 		}
 	})

@@ -62,7 +62,7 @@ func NewStatusTable(rows []status.Row, c StatusColumns) StatusTable {
 		t.Header = append([]string{"NAMESPACE"}, t.Header...)
 	}
 	if c.Wide {
-		t.Header = append(t.Header, "NODE", "PHASE", "DRIFT")
+		t.Header = append(t.Header, "NODE", "PHASE", "DRIFT", "MIGRATION")
 	}
 	for _, r := range rows {
 		t.Rows = append(t.Rows, StatusCells(r, c))
@@ -72,7 +72,7 @@ func NewStatusTable(rows []status.Row, c StatusColumns) StatusTable {
 
 // StatusCells are the cells of one row.
 func StatusCells(r status.Row, c StatusColumns) []Cell {
-	vm, ready, disks, ip, node, drift := none, "False", fmt.Sprintf("%d/%d", bound(r), len(r.PVCs)), or(r.IP(), none), none, "-"
+	vm, ready, disks, ip, node, drift, migration := none, "False", fmt.Sprintf("%d/%d", bound(r), len(r.PVCs)), or(r.IP(), none), none, "-", none
 	if r.VM != nil {
 		vm = r.VM.Name
 		if r.VM.Ready {
@@ -81,6 +81,7 @@ func StatusCells(r status.Row, c StatusColumns) []Cell {
 	}
 	if r.VMI != nil {
 		node = or(r.VMI.Node, none)
+		migration = or(r.VMI.Migration, none)
 	}
 	switch r.Drift {
 	case status.DriftNo:
@@ -92,7 +93,7 @@ func StatusCells(r status.Row, c StatusColumns) []Cell {
 	case status.DriftNotChecked, status.DriftNone:
 	}
 	if r.Error != "" {
-		vm, ready, disks, ip, node, drift = unknown, unknown, unknown, unknown, unknown, unknown
+		vm, ready, disks, ip, node, drift, migration = unknown, unknown, unknown, unknown, unknown, unknown, unknown
 	}
 	st := or(r.Status(), none)
 	cells := []Cell{{Text: r.Machine}, {Text: or(r.Cluster, none)}, {Text: vm}, {Text: st, Tone: statusTone(r)},
@@ -105,7 +106,7 @@ func StatusCells(r status.Row, c StatusColumns) []Cell {
 		if r.Drift == status.DriftYes {
 			tone = Busy
 		}
-		cells = append(cells, Cell{Text: node}, Cell{Text: or(r.Phase, none)}, Cell{Text: drift, Tone: tone})
+		cells = append(cells, Cell{Text: node}, Cell{Text: or(r.Phase, none)}, Cell{Text: drift, Tone: tone}, Cell{Text: migration})
 	}
 	return cells
 }

@@ -18,7 +18,7 @@ var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func statusRows() []status.Row {
 	return []status.Row{
 		{Namespace: "team", Machine: "web", Cluster: "kv-a", Phase: "Running", Drift: status.DriftNo, Created: now.Add(-90 * time.Minute),
-			VM: &status.VM{Name: "vm-web", Status: "Running", Ready: true}, VMI: &status.VMI{Phase: "Running", Node: "node-1", IPs: []string{"fe80::1", "10.0.0.5"}},
+			VM: &status.VM{Name: "vm-web", Status: "Running", Ready: true}, VMI: &status.VMI{Phase: "Running", Node: "node-1", IPs: []string{"fe80::1", "10.0.0.5"}, Migration: "Succeeded"},
 			PVCs: []status.PVC{{Name: "vm-web-data-pvc", Phase: "Pending"}, {Name: "vm-web-root-pvc", Phase: "Bound"}}},
 		{Namespace: "team", Machine: "db", Cluster: "kv-a", Drift: status.DriftYes, Created: now.Add(-3 * 24 * time.Hour),
 			VM: &status.VM{Name: "vm-db", Status: "ErrorUnschedulable"}},
@@ -54,11 +54,11 @@ lost      <none>    <none>      NotProvisioned                                  
 	if err := sp.Line(statusRows()[2]); err != nil {
 		t.Fatal(err)
 	}
-	want = `NAMESPACE   MACHINE   CLUSTER   VM       STATUS               READY   DISKS   IP         AGE   NODE     PHASE     DRIFT
-team        web       kv-a      vm-web   Running              True    1/2     10.0.0.5   90m   node-1   Running   no
-team        db        kv-a      vm-db    ErrorUnschedulable   False   0/0     <none>     3d    <none>   <none>    yes
-team        new       kv-a      <none>   NotProvisioned       False   0/0     <none>     20s   <none>   <none>    -
-team        new       kv-a      <none>   NotProvisioned       False   0/0     <none>     20s   <none>   <none>    -
+	want = `NAMESPACE   MACHINE   CLUSTER   VM       STATUS               READY   DISKS   IP         AGE   NODE     PHASE     DRIFT   MIGRATION
+team        web       kv-a      vm-web   Running              True    1/2     10.0.0.5   90m   node-1   Running   no      Succeeded
+team        db        kv-a      vm-db    ErrorUnschedulable   False   0/0     <none>     3d    <none>   <none>    yes     <none>
+team        new       kv-a      <none>   NotProvisioned       False   0/0     <none>     20s   <none>   <none>    -       <none>
+team        new       kv-a      <none>   NotProvisioned       False   0/0     <none>     20s   <none>   <none>    -       <none>
 `
 	if wide.String() != want {
 		t.Errorf("wide:\n%s\nwant\n%s", wide.String(), want)

@@ -55,6 +55,9 @@ type VM struct {
 type VMI struct {
 	Phase string
 	Node  string
+	// Migration is the phase of the VMI's last migration, from its status.migrationState (what
+	// KubeVirt keeps there of it): Succeeded, Failed or Running; "" when it was never migrated.
+	Migration string
 	// IPs are every address of every interface, in order, without repeats.
 	IPs []string
 }
@@ -198,10 +201,29 @@ func slim(r cluster.Resource, u *unstructured.Unstructured, full bool) *object {
 		o.status, _, _ = unstructured.NestedString(u.Object, "status", "phase")
 		o.node, _, _ = unstructured.NestedString(u.Object, "status", "nodeName")
 		o.ips = interfaceIPs(u)
+		o.migration = migrationPhase(u)
 	default:
 		o.status, _, _ = unstructured.NestedString(u.Object, "status", "phase")
 	}
 	return o
+}
+
+// migrationPhase is the phase of a VMI's last migration from its status.migrationState: Failed,
+// Succeeded (completed), else Running; "" without one.
+func migrationPhase(u *unstructured.Unstructured) string {
+	ms, ok, _ := unstructured.NestedMap(u.Object, "status", "migrationState")
+	if !ok || len(ms) == 0 {
+		return ""
+	}
+	failed, _, _ := unstructured.NestedBool(ms, "failed")
+	completed, _, _ := unstructured.NestedBool(ms, "completed")
+	switch {
+	case failed:
+		return "Failed"
+	case completed:
+		return "Succeeded"
+	}
+	return "Running"
 }
 
 // interfaceIPs are the addresses of a VMI's interfaces (status.interfaces[].ipAddress, then

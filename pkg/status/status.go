@@ -242,7 +242,7 @@ func (r *Reader) join(e *entry, p *place) Row {
 	row.VM = &VM{Name: vm.name, Status: vm.status, Ready: vm.ready}
 	row.Created = vm.created
 	if o := p.vmis[vm.name]; o != nil {
-		row.VMI = &VMI{Phase: o.status, Node: o.node, IPs: o.ips}
+		row.VMI = &VMI{Phase: o.status, Node: o.node, IPs: o.ips, Migration: o.migration}
 	}
 	return row
 }

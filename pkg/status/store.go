@@ -64,6 +64,8 @@ type object struct {
 	ready  bool
 	node   string
 	ips    []string
+	// migration is the phase of the VMI's last migration ("" when it has none).
+	migration string
 	// full is the whole VirtualMachine, kept for drift (or, with KeepWhole, any whole object).
 	full map[string]any
 }

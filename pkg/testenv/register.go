@@ -48,7 +48,7 @@ func registerAll(ctx context.Context, supervisor *Plane, remotes []*Plane) error
 		return err
 	}
 	for _, r := range remotes {
-		if err := RegisterRemote(ctx, sup, r.Name, r.Kubeconfig); err != nil {
+		if err := RegisterRemote(ctx, sup, r.Name, r.RegisteredKubeconfig()); err != nil {
 			return err
 		}
 	}

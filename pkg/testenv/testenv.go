@@ -80,13 +80,30 @@ type Plane struct {
 	KubeconfigPath string
 	// AuditLog is the audit log's path when Options.Audit was set.
 	AuditLog string
+	// KubeVirt is the stand-in virt-api in front of a remote plane (Options.KubeVirtAPI): the
+	// kubeconfig registered on the supervisor points at it.
+	KubeVirt *KubeVirtAPI
 
 	role cluster.Role
 	env  *envtest.Environment
 }
 
-// Stop stops the plane (the API server first, then etcd).
-func (p *Plane) Stop() error { return p.env.Stop() }
+// Stop stops the plane (its stand-in virt-api, the API server, then etcd).
+func (p *Plane) Stop() error {
+	if p.KubeVirt != nil {
+		p.KubeVirt.Close()
+	}
+	return p.env.Stop()
+}
+
+// RegisteredKubeconfig is the kubeconfig a supervisor holds for the plane: through its stand-in
+// virt-api when it has one, else straight to its API server.
+func (p *Plane) RegisteredKubeconfig() []byte {
+	if p.KubeVirt != nil {
+		return p.KubeVirt.Kubeconfig
+	}
+	return p.Kubeconfig
+}
 
 // AddUser adds a user with the given groups and returns a kubeconfig for it.
 func (p *Plane) AddUser(name string, groups ...string) ([]byte, error) {
@@ -108,6 +125,9 @@ type Options struct {
 	// Audit makes every API server write an audit log (metadata only, no bodies) to
 	// Dir/<plane>.audit.log, so that tests can count the requests a run made.
 	Audit bool
+	// KubeVirtAPI puts a stand-in virt-api (KubeVirtAPI, serving subresources.kubevirt.io) in
+	// front of every remote; the remotes are registered on the supervisor through it.
+	KubeVirtAPI bool
 }
 
 // Env is a supervisor and its remotes.
@@ -185,6 +205,14 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if err := errors.Join(errs...); err != nil {
 		_ = env.Stop()
 		return nil, err
+	}
+	if opts.KubeVirtAPI {
+		for _, r := range env.Remotes {
+			if r.KubeVirt, err = r.StartKubeVirtAPI(); err != nil {
+				_ = env.Stop()
+				return nil, fmt.Errorf("%s: kubevirt api: %w", r.Name, err)
+			}
+		}
 	}
 	if err := env.register(ctx); err != nil {
 		_ = env.Stop()

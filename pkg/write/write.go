@@ -78,6 +78,9 @@ const (
 	Changed
 	// Failed: the write failed; Outcome.Err says why.
 	Failed
+	// NoServerDryRun: a server dry run of a call the server cannot dry-run (a KubeVirt
+	// subresource without a dry-run option); nothing was sent.
+	NoServerDryRun
 )
 
 // Outcome is the result of one write.
