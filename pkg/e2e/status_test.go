@@ -452,7 +452,7 @@ func TestStatusWideOnAnISOMachineAsksNoImageServer(t *testing.T) {
 
 	closed.Store(true)
 	r = mustSucceed(t, s.plugin(t, "status", "-n", ns, "-o", "wide"))
-	if got := statusRow(r.stdout, "disc", false); len(got) != 11 || got[10] != "no" {
+	if got := statusRow(r.stdout, "disc", false); len(got) != 12 || got[10] != "no" {
 		t.Errorf("disc: %q\n%s", got, r)
 	}
 	if n := after.Load(); n != 0 {
