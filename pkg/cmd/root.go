@@ -85,6 +85,7 @@ made for the Machines it is given; never a namespace.`,
 		NewCmdDiff(o),
 		NewCmdNSSync(o),
 		NewCmdDelete(o),
+		NewCmdResize(o),
 		NewCmdStatus(o),
 		NewCmdDoctor(o),
 	)

@@ -74,9 +74,9 @@ func Report(w io.Writer, rows []Row, p Palette) error {
 
 func colorAction(p Palette, a pipeline.Action, text string) string {
 	switch a {
-	case pipeline.Created, pipeline.Annotated, pipeline.Deleted:
+	case pipeline.Created, pipeline.Annotated, pipeline.Deleted, pipeline.Updated:
 		return p.Green.Sprint(text)
-	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate, pipeline.WouldDelete:
+	case pipeline.WouldCreate, pipeline.NamespacePending, pipeline.WouldAnnotate, pipeline.WouldDelete, pipeline.WouldUpdate:
 		return p.Cyan.Sprint(text)
 	case pipeline.Differs, pipeline.Skipped, pipeline.Terminating, pipeline.Kept:
 		return p.Yellow.Sprint(text)
@@ -102,6 +102,30 @@ func Summary(w io.Writer, s pipeline.Summary) error {
 	}
 	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	line := strings.Join(parts, ", ")
+	if s.DryRun != "" {
+		line += fmt.Sprintf(" (dry run: %s)", s.DryRun)
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
+// ResizeSummary prints resize's summary, "2 updated, 4 unchanged, 0 failed", with skipped when
+// there are any, the number of Machines whose VM needs a restart, and the dry-run mode when one ran
+// ("2 to update, …  (dry run: client)").
+func ResizeSummary(w io.Writer, s pipeline.Summary, restart int) error {
+	updated := "updated"
+	if s.DryRun != "" {
+		updated = "to update"
+	}
+	parts := []string{fmt.Sprintf("%d %s", s.Updated, updated), fmt.Sprintf("%d unchanged", s.Unchanged)}
+	if s.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
+	line := strings.Join(parts, ", ")
+	if restart > 0 {
+		line += fmt.Sprintf("; %d VM(s) need a restart (kubectl vitimachine restart)", restart)
+	}
 	if s.DryRun != "" {
 		line += fmt.Sprintf(" (dry run: %s)", s.DryRun)
 	}
