@@ -371,6 +371,9 @@ func (r *Resizer) pvcItem(ctx context.Context, c *cluster.Client, pl *Plan, name
 	case 1:
 		return nil, fmt.Errorf("machine %q: PVC %q on cluster %s is %s and would be %s: a PVC cannot shrink (nothing written)", pl.Key(), name, c.ID, have.String(), want.String())
 	}
+	if phase, _, _ := unstructured.NestedString(live, "status", "phase"); phase != "Bound" {
+		return nil, fmt.Errorf("machine %q: PVC %q on cluster %s is %s, not Bound: Kubernetes grows bound claims only (nothing written)", pl.Key(), name, c.ID, orNone(phase))
+	}
 	class, _, _ := unstructured.NestedString(live, "spec", "storageClassName")
 	if err := r.expandable(ctx, c, class); err != nil {
 		return nil, fmt.Errorf("machine %q: PVC %q cannot grow from %s to %s: %w (nothing written)", pl.Key(), name, have.String(), want.String(), err)
