@@ -276,7 +276,7 @@ func resizeDisks(m *vitistackv1alpha1.Machine, live map[string]any, want []Disk)
 		switch {
 		case d.GiB < have:
 			return nil, false, fmt.Errorf("--disk %s=%dGi: disk %q is %dGi; a disk cannot shrink (nothing written)", d.Name, d.GiB, d.Name, have)
-		case d.GiB == have && m.Spec.Disks[i].SizeGB != 0:
+		case d.GiB == have:
 			continue
 		}
 		m.Spec.Disks[i].SizeGB = d.GiB
