@@ -1,13 +1,22 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
+	"golang.org/x/term"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/pipeline"
+	"github.com/vitistack/kubectl-vitimachine/pkg/power"
 	"github.com/vitistack/kubectl-vitimachine/pkg/printer"
 	"github.com/vitistack/kubectl-vitimachine/pkg/resize"
 	"github.com/vitistack/kubectl-vitimachine/pkg/source"
@@ -24,6 +33,10 @@ type ResizeOptions struct {
 	CPU      int
 	Memory   string
 	Disks    []string
+	Restart  string
+	Yes      bool
+	Wait     bool
+	Timeout  time.Duration
 
 	resizer *resize.Resizer
 	writer  write.Writer
@@ -32,7 +45,7 @@ type ResizeOptions struct {
 
 // NewCmdResize builds `kubectl vitimachine resize`.
 func NewCmdResize(root *RootOptions) *cobra.Command {
-	o := &ResizeOptions{root: root, Machines: newPipelineFlags()}
+	o := &ResizeOptions{root: root, Machines: newPipelineFlags(), Restart: restartIfRequired, Timeout: 5 * time.Minute}
 	c := &cobra.Command{
 		Use:   "resize (NAME... | -l SELECTOR | -f FILENAME) (--class CLASS | --cpu N | --memory QTY | --disk NAME=SIZE...)",
 		Short: "Change Machines' class, CPU cores, memory or disk sizes, and their VMs and PVCs to match",
@@ -54,8 +67,11 @@ written (reported as failed; the Machine's later writes are not attempted; run a
 
 The VM row says whether the change applies live or needs a restart: with KubeVirt's LiveUpdate
 rollout strategy, CPU sockets within the VM's maxSockets and memory within its maxGuest apply live;
-anything else (cores, threads, a VM without those maximums) needs a restart. resize does not
-restart VMs: use "kubectl vitimachine restart" for the Machines the report names.
+anything else (cores, threads, a VM without those maximums) needs a restart. --restart says what
+follows the writes: never; if-required (the default) restarts the VMs that need it, through the
+restart verb, after asking on a terminal (off a terminal only with --yes; without it the report
+names them and nothing is restarted); always restarts every resized Machine's VM. --wait waits until
+the restarted VMs run again.
 
 A second run changes nothing. --dry-run=client|server writes nothing and shows the changes as a
 diff; --diff shows it before writing.
@@ -89,6 +105,10 @@ or was refused.`,
 	f.StringVar(&o.Class, "class", "", "New MachineClass (spec.machineClass)")
 	f.IntVar(&o.CPU, "cpu", 0, "New number of CPU cores (spec.cpu.cores)")
 	f.StringVar(&o.Memory, "memory", "", "New memory, a quantity such as 8Gi (spec.memory)")
+	f.StringVar(&o.Restart, "restart", o.Restart, "Restart the VMs after the writes: never, if-required (the VMs whose change does not apply live) or always")
+	f.BoolVar(&o.Yes, "yes", false, "Restart without asking (needed off a terminal)")
+	f.BoolVar(&o.Wait, "wait", false, "Wait until the restarted VMs run again")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long --wait waits")
 	f.StringArrayVar(&o.Disks, "disk", nil, "NAME=SIZE: new size of a disk, whole Gi such as root=40Gi (repeat for several disks; disks only grow)")
 	registerCompletions(c, root)
 	return c
@@ -130,8 +150,25 @@ func (o *ResizeOptions) Complete(c *cobra.Command, args []string) error {
 	return nil
 }
 
+// --restart values.
+const (
+	restartNever      = "never"
+	restartIfRequired = "if-required"
+	restartAlways     = "always"
+)
+
 // Validate refuses flag combinations that cannot work together.
-func (o *ResizeOptions) Validate(*cobra.Command) error { return nil }
+func (o *ResizeOptions) Validate(c *cobra.Command) error {
+	switch {
+	case o.Restart != restartNever && o.Restart != restartIfRequired && o.Restart != restartAlways:
+		return newUsageError(c, fmt.Errorf("--restart %q: want never, if-required or always", o.Restart))
+	case o.Wait && !o.DryRun.Stores():
+		return newUsageError(c, fmt.Errorf("--wait needs real writes; drop --dry-run or --wait"))
+	case o.Wait && o.Restart == restartNever:
+		return newUsageError(c, fmt.Errorf("--wait waits for restarted VMs; --restart=never restarts none"))
+	}
+	return nil
+}
 
 // Run plans every Machine, shows the diff, writes and reports.
 func (o *ResizeOptions) Run(ctx context.Context) error {
@@ -162,5 +199,78 @@ func (o *ResizeOptions) Run(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
-	return nil
+	return o.restart(ctx, plans)
+}
+
+// restart restarts, as --restart says, the VMs of the Machines resized, through the restart verb.
+func (o *ResizeOptions) restart(ctx context.Context, plans []*resize.Plan) error {
+	var machines []*vitistackv1alpha1.Machine
+	for _, p := range plans {
+		if p.Err != nil || p.SkipReason != "" || p.VM == nil || !resize.Written(p) {
+			continue
+		}
+		if o.Restart == restartAlways || (o.Restart == restartIfRequired && resize.NeedsRestart(p)) {
+			machines = append(machines, p.Machine)
+		}
+	}
+	if len(machines) == 0 {
+		return nil
+	}
+	if o.DryRun.Stores() && !o.Yes {
+		ok, err := o.ask(machines)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	verb, _ := power.Lookup("restart")
+	runner := &power.Runner{Resolver: o.resizer.Pipeline.Resolver, Writer: o.writer, Verb: verb}
+	items, _ := runner.Plan(ctx, machines)
+	runner.Apply(ctx, items)
+	fmt.Fprintln(o.root.Out)
+	if err := printer.Power(o.root.Out, items, printer.NewPalette(o.root.colorFor(o.root.Out))); err != nil {
+		return err
+	}
+	sum := runner.Summarize(items)
+	if err := printer.PowerSummary(o.root.Out, verb, sum); err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return &reportedError{msg: fmt.Sprintf("%d %s failed to restart (the resize is written; restart them with kubectl vitimachine restart)", sum.Failed, plural(sum.Failed, "Machine"))}
+	}
+	if !o.Wait {
+		return nil
+	}
+	var progress func(machine, state string)
+	if isTerminal(o.root.ErrOut) {
+		progress = func(machine, state string) { fmt.Fprintf(o.root.ErrOut, "waiting: %s is %s\n", machine, state) }
+	}
+	err := runner.Wait(ctx, items, o.Timeout, progress)
+	var we *pipeline.WaitError
+	if errors.As(err, &we) && we.Interrupted {
+		return fmt.Errorf("%w (%w)", err, ctx.Err())
+	}
+	return err
+}
+
+// ask asks on a terminal before restarting; off a terminal it restarts nothing and says so (the
+// resize itself is written).
+func (o *ResizeOptions) ask(machines []*vitistackv1alpha1.Machine) (bool, error) {
+	in, ok := o.root.In.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		fmt.Fprintf(o.root.ErrOut, "note: %d %s not restarted: standard input is not a terminal to ask on (pass --yes to restart, or --restart=never; later: kubectl vitimachine restart)\n",
+			len(machines), plural(len(machines), "VM"))
+		return false, nil
+	}
+	fmt.Fprintf(o.root.ErrOut, "About to restart %d %s:\n", len(machines), plural(len(machines), "VM"))
+	for _, m := range machines {
+		fmt.Fprintf(o.root.ErrOut, "  %s/%s\n", m.Namespace, m.Name)
+	}
+	fmt.Fprintf(o.root.ErrOut, "Continue? [y/N]: ")
+	answer, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return true, nil
+	}
+	fmt.Fprintln(o.root.ErrOut, "not restarted (the resize is written)")
+	return false, nil
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,10 +51,10 @@ func TestResizeCPUAndMemory(t *testing.T) {
 		m := s.mark(t)
 		r := mustSucceed(t, s.plugin(t, "resize", "-n", ns, "web-1", "web-2", "--cpu", "4", "--memory", "4Gi", "--dry-run=client"))
 		wantAction(t, r, "machine.vitistack.io/web-1", "would update")
-		wantAction(t, r, "virtualmachine.kubevirt.io/vm-web-1", "would update: cores 2 → 4, memory 2Gi → 4Gi (restart required)")
+		wantAction(t, r, "virtualmachine.kubevirt.io/vm-web-1", "would update: cores 2 → 4, memory 2Gi → 4Gi (not running: applies when it starts)")
 		wantAction(t, r, "persistentvolumeclaim/vm-web-1-root-pvc", "unchanged")
 		mustContain(t, "report", r.stdout, "-          cores: 2", "+          cores: 4", "+  memory: 4294967296",
-			"4 to update, 2 unchanged, 0 failed; 2 VM(s) need a restart (kubectl vitimachine restart) (dry run: client)")
+			"4 to update, 2 unchanged, 0 failed (dry run: client)")
 		for _, p := range s.planes() {
 			if n := writes(s.requests(t, m, p)); n != 0 {
 				t.Errorf("%d writes in a client dry run", n)
@@ -71,8 +72,8 @@ func TestResizeCPUAndMemory(t *testing.T) {
 		m := s.mark(t)
 		r := mustSucceed(t, s.plugin(t, "resize", "-n", ns, "web-1", "web-2", "--cpu", "4", "--memory", "4Gi"))
 		wantAction(t, r, "machine.vitistack.io/web-2", "updated")
-		wantAction(t, r, "virtualmachine.kubevirt.io/vm-web-2", "updated: cores 2 → 4, memory 2Gi → 4Gi (restart required)")
-		mustContain(t, "report", r.stdout, "4 updated, 2 unchanged, 0 failed; 2 VM(s) need a restart")
+		wantAction(t, r, "virtualmachine.kubevirt.io/vm-web-2", "updated: cores 2 → 4, memory 2Gi → 4Gi (not running: applies when it starts)")
+		mustContain(t, "report", r.stdout, "4 updated, 2 unchanged, 0 failed\n")
 		got := budget(s.requests(t, m, a))
 		for k, want := range map[string]int{"list virtualmachines": 1, "list persistentvolumeclaims": 1, "patch virtualmachines": 2, "patch persistentvolumeclaims": 0} {
 			if got[k] != want {
@@ -107,7 +108,7 @@ func TestResizeCPUAndMemory(t *testing.T) {
 		}
 		r = mustSucceed(t, s.plugin(t, "resize", "-n", ns, "web-1", "--cpu", "6"))
 		wantAction(t, r, "machine.vitistack.io/web-1", "unchanged")
-		wantAction(t, r, "virtualmachine.kubevirt.io/vm-web-1", "updated: cores 4 → 6 (restart required)")
+		wantAction(t, r, "virtualmachine.kubevirt.io/vm-web-1", "updated: cores 4 → 6 (not running: applies when it starts)")
 		r = mustSucceed(t, s.plugin(t, "status", "-n", ns, "-o", "wide"))
 		if got := statusRow(r.stdout, "web-1", false); len(got) != 12 || got[10] != "no" {
 			t.Errorf("after: %q\n%s", got, r)
@@ -122,7 +123,7 @@ func TestResizeClass(t *testing.T) {
 	s.create(t, s.env.Supervisor, machineYAML(ns, "pool", annotation(remoteB), "  machineClass: small\n"))
 	mustSucceed(t, s.plugin(t, "create", "-n", ns, "pool"))
 	r := mustSucceed(t, s.plugin(t, "resize", "-n", ns, "pool", "--class", "medium"))
-	wantAction(t, r, "virtualmachine.kubevirt.io/vm-pool", "updated: cores 2 → 4, memory 8Gi → 16Gi (restart required)")
+	wantAction(t, r, "virtualmachine.kubevirt.io/vm-pool", "updated: cores 2 → 4, memory 8Gi → 16Gi (not running: applies when it starts)")
 	wantField(t, s.get(t, s.env.Supervisor, cluster.Machines, ns, "pool"), "medium", "spec", "machineClass")
 	vm := s.get(t, b, cluster.VirtualMachines, ns, "vm-pool")
 	wantField(t, vm, int64(4), "spec", "template", "spec", "domain", "cpu", "cores")
@@ -204,5 +205,47 @@ func TestResizeLeavesAMachineChangedAfterPlanning(t *testing.T) {
 	wantField(t, s.get(t, s.env.Supervisor, cluster.Machines, ns, "race"), int64(3), "spec", "cpu", "cores")
 	if after := s.get(t, a, cluster.VirtualMachines, ns, "vm-race"); after.GetResourceVersion() != vm.GetResourceVersion() {
 		t.Error("the VM was written after the Machine's write was refused")
+	}
+}
+
+// TestResizeRestartsWhatNeedsIt: off a terminal, if-required restarts nothing without --yes (and
+// says so); with --yes it restarts exactly the VMs whose change needs it, through KubeVirt's restart
+// call, and --wait waits for the new VMI; --restart=never and a re-run restart nothing.
+func TestResizeRestartsWhatNeedsIt(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	a := s.env.Remote(remoteA)
+	s.create(t, s.env.Supervisor, machineYAML(ns, "app", annotation(remoteA), "")+"---\n"+machineYAML(ns, "db", annotation(remoteA), ""))
+	mustSucceed(t, s.plugin(t, "create", "-n", ns, "app", "db"))
+	if err := a.KubeVirt.Controller.Settle(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+
+	r := mustSucceed(t, s.plugin(t, "resize", "-n", ns, "app", "--cpu", "3"))
+	mustContain(t, "stderr", r.stderr, "note: 1 VM not restarted: standard input is not a terminal to ask on (pass --yes to restart, or --restart=never")
+	if n := len(s.calls(remoteA, ns)); n != 0 {
+		t.Errorf("%d subresource calls without --yes", n)
+	}
+	r = mustSucceed(t, s.plugin(t, "resize", "-n", ns, "app", "--cpu", "3", "--restart=never"))
+	mustContain(t, "re-run", r.stdout, "0 updated, 3 unchanged, 0 failed\n")
+
+	vmiBefore := s.get(t, a, cluster.VirtualMachineInstances, ns, "vm-db")
+	if vmiBefore == nil {
+		t.Fatal("the stand-in virt-controller made no VMI for vm-db")
+	}
+	r = mustSucceed(t, s.plugin(t, "resize", "-n", ns, "db", "--memory", "3Gi", "--yes", "--wait", "--timeout", "30s"))
+	wantAction(t, r, "virtualmachine.kubevirt.io/vm-db", "updated: memory 2Gi → 3Gi (restart required)")
+	mustContain(t, "restart report", r.stdout, "\nMACHINE ", " vm-db  restarted\n", "1 restarted, 0 unchanged, 0 failed\n")
+	calls := s.calls(remoteA, ns)
+	if len(calls) != 1 || calls[0].Subresource != "restart" || calls[0].Name != "vm-db" {
+		t.Errorf("subresource calls: %+v", calls)
+	}
+	if u := s.get(t, a, cluster.VirtualMachineInstances, ns, "vm-db"); u == nil || u.GetUID() == vmiBefore.GetUID() {
+		t.Error("--wait returned before the new VMI was there")
+	}
+	r = mustSucceed(t, s.plugin(t, "resize", "-n", ns, "db", "--memory", "3Gi", "--yes"))
+	mustContain(t, "re-run", r.stdout, "0 updated, 3 unchanged, 0 failed\n")
+	if n := len(s.calls(remoteA, ns)); n != 1 {
+		t.Errorf("a re-run made %d more calls", n-1)
 	}
 }

@@ -450,15 +450,32 @@ func Summarize(plans []*Plan, dryRun string) pipeline.Summary {
 	return pipeline.Summarize(Plans(plans), dryRun)
 }
 
+// Written reports a Machine none of whose writes failed or was left out.
+func Written(p *Plan) bool {
+	for _, it := range p.Items {
+		if a, _ := it.Final(); a == pipeline.Failed || a == pipeline.Skipped {
+			return false
+		}
+	}
+	return true
+}
+
+// NeedsRestart reports a Machine whose VM template was (or would be) updated with a change that
+// needs a restart.
+func NeedsRestart(p *Plan) bool {
+	if p.Err != nil || !p.Restart || p.VM == nil {
+		return false
+	}
+	a, _ := p.VM.Final()
+	return a == pipeline.Updated || a == pipeline.WouldUpdate
+}
+
 // Restarts counts the Machines whose VM template was (or would be) updated with a change that
 // needs a restart.
 func Restarts(plans []*Plan) int {
 	n := 0
 	for _, p := range plans {
-		if p.Err != nil || !p.Restart || p.VM == nil {
-			continue
-		}
-		if a, _ := p.VM.Final(); a == pipeline.Updated || a == pipeline.WouldUpdate {
+		if NeedsRestart(p) {
 			n++
 		}
 	}

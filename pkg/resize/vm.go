@@ -15,7 +15,16 @@ import (
 const (
 	RestartRequired = "restart required"
 	Live            = "live"
+	NotRunning      = "not running: applies when it starts"
 )
+
+// running reports a VM that has a running (or paused) instance, as its status says: one that does
+// not picks the new template up when it starts, and is never restarted.
+func running(vm map[string]any) bool {
+	ready, _, _ := unstructured.NestedBool(vm, "status", "ready")
+	created, _, _ := unstructured.NestedBool(vm, "status", "created")
+	return ready || created
+}
 
 // vmItem plans the VM template's CPU topology and guest memory as render made them for the changed
 // Machine; every other field of the live VM is left alone. restart says whether the change needs
@@ -36,7 +45,10 @@ func vmItem(id cluster.ID, vm map[string]any, objs render.Objects) (*pipeline.It
 	}
 	restart := needsRestart(vm, d.CPU.Cores, d.CPU.Sockets, d.CPU.Threads, *d.Memory.Guest)
 	it.Message = Live
-	if restart {
+	switch {
+	case !running(vm):
+		restart, it.Message = false, NotRunning
+	case restart:
 		it.Message = RestartRequired
 	}
 	it.Message = describe(vm, cpu, guest) + " (" + it.Message + ")"
