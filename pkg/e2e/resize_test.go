@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -247,5 +248,50 @@ func TestResizeRestartsWhatNeedsIt(t *testing.T) {
 	mustContain(t, "re-run", r.stdout, "0 updated, 3 unchanged, 0 failed\n")
 	if n := len(s.calls(remoteA, ns)); n != 1 {
 		t.Errorf("a re-run made %d more calls", n-1)
+	}
+}
+
+func TestResizeRefusesOwnedAndUnprovisionedMachines(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	owned := strings.Replace(machineYAML(ns, "owned", annotation(remoteA), ""), "metadata:\n", "metadata:\n  finalizers: [machine.vitistack.io/finalizer]\n", 1)
+	s.create(t, s.env.Supervisor, owned+"---\n"+machineYAML(ns, "ghost", annotation(remoteA), ""))
+	mustSucceed(t, s.plugin(t, "create", "-n", ns, "owned", "--force"))
+	before := s.resizeVersions(t, s.env.Remote(remoteA), ns, "owned")
+	r := mustExit(t, s.plugin(t, "resize", "-n", ns, "owned", "ghost", "--cpu", "4"), 2)
+	mustContain(t, "report", r.stdout, `machine "`+ns+`/owned" carries the finalizer machine.vitistack.io/finalizer`, "use --force",
+		`machine "`+ns+`/ghost" is not provisioned: no VirtualMachine "vm-ghost"`, "0 updated, 0 unchanged, 2 failed")
+	if after := s.resizeVersions(t, s.env.Remote(remoteA), ns, "owned"); after != before {
+		t.Errorf("a refused resize wrote: %s -> %s", before, after)
+	}
+	r = mustSucceed(t, s.plugin(t, "resize", "-n", ns, "owned", "--cpu", "4", "--force"))
+	wantAction(t, r, "machine.vitistack.io/owned", "updated")
+}
+
+// TestResizeLeaksNoSecretAtAnyVerbosity resizes (server dry run, so every write is sent) a Machine
+// whose VM carries its user data inline, as the operator writes it, at every -v: the user data shows
+// nowhere, in the diff or in the request logs.
+func TestResizeLeaksNoSecretAtAnyVerbosity(t *testing.T) {
+	s := needEnv(t)
+	ns := s.namespace(t)
+	a := s.env.Remote(remoteA)
+	const canary = "CANARY-resize-userdata"
+	s.create(t, s.env.Supervisor, machineYAML(ns, "leaky", annotation(remoteA), ""))
+	s.create(t, a, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n")
+	s.create(t, a, strings.Replace(pvcYAML(ns, "vm-leaky-root-pvc", "    vitistack.io/source-machine: leaky\n"), "storage: 1Gi", "storage: 10Gi", 1))
+	s.create(t, a, "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: vm-leaky\n  namespace: "+ns+
+		"\n  labels:\n    vitistack.io/source-machine: leaky\nspec:\n  runStrategy: Halted\n  template:\n    spec:\n      domain:\n        devices: {}\n"+
+		"      volumes:\n      - name: cloudinitdisk\n        cloudInitNoCloud:\n          userData: \""+canary+"\"\n")
+	sawRedaction := false
+	for v := 0; v <= 10; v++ {
+		r := mustSucceed(t, s.plugin(t, "resize", "-n", ns, "leaky", "--cpu", "4", "--dry-run=server", fmt.Sprintf("-v=%d", v)))
+		mustContain(t, "diff", r.stdout, "userData: '***'", "+          cores: 4")
+		if strings.Contains(r.stdout+r.stderr, canary) {
+			t.Errorf("-v=%d: cloud-init user data leaked", v)
+		}
+		sawRedaction = sawRedaction || strings.Contains(r.stderr, "not logged by kubectl-vitimachine")
+	}
+	if !sawRedaction {
+		t.Error("no redacted body seen at -v=8..10: the sweep did not exercise body logging")
 	}
 }
