@@ -124,7 +124,7 @@ func ResizeSummary(w io.Writer, s pipeline.Summary, restart int) error {
 	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	line := strings.Join(parts, ", ")
 	if restart > 0 {
-		line += fmt.Sprintf("; %d VM(s) need a restart (kubectl vitimachine restart)", restart)
+		line += fmt.Sprintf("; %d VM(s) need a restart", restart)
 	}
 	if s.DryRun != "" {
 		line += fmt.Sprintf(" (dry run: %s)", s.DryRun)
