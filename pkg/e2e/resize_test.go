@@ -130,6 +130,14 @@ func TestResizeClass(t *testing.T) {
 	wantField(t, vm, int64(4), "spec", "template", "spec", "domain", "cpu", "cores")
 	wantField(t, vm, "16Gi", "spec", "template", "spec", "domain", "memory", "guest")
 
+	// From a file: the live Machine is what is resized (the file only names it).
+	file := writeFile(t, "pool.yaml", machineYAML(ns, "pool", annotation(remoteB), "  machineClass: small\n"))
+	r = mustSucceed(t, s.plugin(t, "resize", "-f", file, "--cpu", "6"))
+	wantAction(t, r, "virtualmachine.kubevirt.io/vm-pool", "updated: cores 4 → 6 (not running: applies when it starts)")
+	mach := s.get(t, s.env.Supervisor, cluster.Machines, ns, "pool")
+	wantField(t, mach, "medium", "spec", "machineClass")
+	wantField(t, mach, int64(6), "spec", "cpu", "cores")
+
 	r = mustExit(t, s.plugin(t, "resize", "-n", ns, "pool", "--class", "retired"), 2)
 	mustContain(t, "report", r.stdout, `MachineClass "retired" is disabled`, "0 updated, 0 unchanged, 1 failed")
 	wantField(t, s.get(t, s.env.Supervisor, cluster.Machines, ns, "pool"), "medium", "spec", "machineClass")
