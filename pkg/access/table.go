@@ -24,6 +24,7 @@ const (
 	NSSync     Command = "ns-sync"
 	Status     Command = "status"
 	Delete     Command = "delete"
+	Resize     Command = "resize"
 	Doctor     Command = "doctor"
 	Describe   Command = "describe"
 	Orphans    Command = "orphans"
@@ -35,7 +36,7 @@ const (
 
 // Commands are every command of the table, in the order reports show them.
 func Commands() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Power, Doctor, Describe, Orphans, Completion}
+	return []Command{Create, Diff, NSSync, Status, Delete, Resize, Power, Doctor, Describe, Orphans, Completion}
 }
 
 // Scope is where a rule's requests go, and so where the caller needs the rule.
@@ -107,7 +108,7 @@ const (
 
 // resolving are the commands that resolve Machines to remote clusters through KubevirtConfigs.
 func resolving() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Power, Doctor, Describe, Orphans}
+	return []Command{Create, Diff, NSSync, Status, Delete, Resize, Power, Doctor, Describe, Orphans}
 }
 
 // Rules is the table: everything the plugin's commands may request, on the supervisor and on each
@@ -119,16 +120,18 @@ func Rules() []Rule {
 
 func supervisorRules() []Rule {
 	return []Rule{
-		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Power, Describe}, false,
+		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Resize, Power, Describe}, false,
 			"read a Machine named on the command line or given with -f"},
-		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Power}, false,
+		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Resize, Power}, false,
 			"read the Machines of a file batch with one list per namespace; -l lists the namespace's Machines"},
 		{sup, cluster.Machines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Power, Doctor, Describe, Orphans}, false,
-			"list the Machines of every namespace in one paged list (ns-sync, status -A, the power verbs' -A, doctor, describe -l, orphans; also create and diff -A)"},
+			"list the Machines of every namespace in one paged list (ns-sync, status -A, the power verbs' -A, doctor, describe -l, orphans; also create, diff and resize -A)"},
 		{sup, cluster.Machines, []string{"create"}, MachineNamespaces, []Command{Create}, false,
 			"create a Machine given with -f when it is absent (never updated)"},
 		{sup, cluster.Machines, []string{"patch"}, MachineNamespaces, []Command{Create, NSSync}, false,
 			"record the chosen KubevirtConfig in the vitistack.io/kubevirt-config annotation, as the operator does"},
+		{sup, cluster.Machines, []string{"patch"}, MachineNamespaces, []Command{Resize}, false,
+			"resize: the Machine's spec.machineClass, cpu, memory or disks, as a merge patch under the resourceVersion read"},
 		{sup, cluster.Machines, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete --machine removes the Machine itself (--wait watches it go)"},
 		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Completion}, true,
@@ -137,19 +140,19 @@ func supervisorRules() []Rule {
 			"find each Machine's remote cluster: the KubevirtConfigs are listed once per run"},
 		{sup, cluster.KubevirtConfigs, []string{"list"}, ClusterWide, []Command{Completion}, true,
 			"complete --kubevirt-config"},
-		{sup, cluster.MachineClasses, []string{"get"}, ClusterWide, []Command{Create, Diff, Status}, false,
+		{sup, cluster.MachineClasses, []string{"get"}, ClusterWide, []Command{Create, Diff, Status, Resize}, false,
 			"CPU and memory from the Machine's spec.machineClass (status -o wide renders to compare)"},
-		{sup, cluster.NetworkNamespaces, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Status}, false,
+		{sup, cluster.NetworkNamespaces, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Status, Resize}, false,
 			"the Machine's NetworkNamespace, found as the operator finds it: pod network or Multus"},
-		{sup, cluster.NetworkNamespaces, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Doctor}, false,
+		{sup, cluster.NetworkNamespaces, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Doctor, Resize}, false,
 			"one list across all namespaces when a run spans several (status -o wide); the Machines that need Multus (doctor)"},
 		{sup, cluster.MachineClasses, []string{"list"}, ClusterWide, []Command{Describe}, false,
 			"whether each Machine's MachineClass exists: one list per run"},
 		{sup, cluster.Events, []string{"list"}, MachineNamespaces, []Command{Describe}, false,
 			"the last events of the Machine and its NetworkConfiguration: one list per namespace"},
-		{sup, cluster.NetworkConfigurations, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Status, Describe}, false,
+		{sup, cluster.NetworkConfigurations, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Status, Resize, Describe}, false,
 			"the MAC address kept in the Machine's NetworkConfiguration"},
-		{sup, cluster.NetworkConfigurations, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Describe}, false,
+		{sup, cluster.NetworkConfigurations, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Resize, Describe}, false,
 			"one list across all namespaces when a run spans several (status -o wide, describe)"},
 		{sup, cluster.NetworkConfigurations, []string{"get"}, MachineNamespaces, []Command{Create, Delete}, false,
 			"after a write that failed, whether it was stored; the NetworkConfiguration delete removes"},
@@ -159,9 +162,9 @@ func supervisorRules() []Rule {
 			"remove the Machine's NetworkConfiguration (--wait watches it go)"},
 		{sup, cluster.Secrets, []string{"get"}, SecretNamespace, resolving(), false,
 			"read the remote cluster's kubeconfig from each KubevirtConfig's Secret"},
-		{sup, cluster.Secrets, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status}, false,
+		{sup, cluster.Secrets, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Resize}, false,
 			"cloud-init user and network data from Secret sources (spec.cloudInit)"},
-		{sup, cluster.ConfigMaps, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status}, false,
+		{sup, cluster.ConfigMaps, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Resize}, false,
 			"cloud-init user and network data from ConfigMap sources (spec.cloudInit)"},
 		{sup, cluster.SelfSubjectAccessReviews, []string{"create"}, ClusterWide, []Command{Doctor}, false,
 			"ask the API server what you may do (stores nothing; every authenticated user may by default)"},
@@ -172,7 +175,7 @@ func supervisorRules() []Rule {
 
 func remoteRules() []Rule {
 	return []Rule{
-		{remote, cluster.Namespaces, []string{"get"}, ClusterWide, []Command{Create, Diff, Delete}, false,
+		{remote, cluster.Namespaces, []string{"get"}, ClusterWide, []Command{Create, Diff, Delete, Resize}, false,
 			"the Machine's namespace: missing, there (never modified) or terminating"},
 		{remote, cluster.Namespaces, []string{"create"}, ClusterWide, []Command{Create, NSSync}, false,
 			"create a missing namespace with the managed-by label"},
@@ -180,10 +183,12 @@ func remoteRules() []Rule {
 			"one paged namespace list per cluster; the orphans"},
 		{remote, cluster.PVCs, []string{"get"}, MachineNamespaces, []Command{Create, Delete}, false,
 			"after a write that failed, whether it was stored; delete --wait"},
-		{remote, cluster.PVCs, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete}, false,
+		{remote, cluster.PVCs, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete, Resize}, false,
 			"one list per namespace finds every PVC of its Machines"},
 		{remote, cluster.PVCs, []string{"create"}, MachineNamespaces, []Command{Create}, false,
 			"create the Machine's PVCs"},
+		{remote, cluster.PVCs, []string{"patch"}, MachineNamespaces, []Command{Resize}, false,
+			"resize --disk: grow a PVC's storage request, as a merge patch under the resourceVersion read"},
 		{remote, cluster.PVCs, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete the PVCs create made (--wait watches them go)"},
 		{remote, cluster.PVCs, []string{"list", "watch"}, ClusterWide, []Command{Status}, false,
@@ -194,16 +199,20 @@ func remoteRules() []Rule {
 			"create the cloud-init Secret <vm>-cloudinit before the VM, so that the data is not in the VM"},
 		{remote, cluster.Secrets, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete the cloud-init Secret (--wait watches it go)"},
-		{remote, cluster.StorageClasses, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Doctor}, false,
+		{remote, cluster.StorageClasses, []string{"list"}, ClusterWide, []Command{Create, Diff, Status, Doctor, Resize}, false,
 			"the default StorageClass (not used with --storage-class)"},
-		{remote, cluster.StorageProfiles, []string{"get"}, ClusterWide, []Command{Create, Diff, Status}, false,
+		{remote, cluster.StorageClasses, []string{"get"}, ClusterWide, []Command{Resize}, false,
+			"resize --disk: whether a PVC's StorageClass allows volume expansion"},
+		{remote, cluster.StorageProfiles, []string{"get"}, ClusterWide, []Command{Create, Diff, Status, Resize}, false,
 			"the access mode from the class's CDI StorageProfile (404 without CDI is fine; 403 is an error)"},
 		{remote, cluster.VirtualMachines, []string{"get"}, MachineNamespaces, []Command{Create, Delete}, false,
 			"after a create that failed, whether it was stored; delete --wait"},
-		{remote, cluster.VirtualMachines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete, Power}, false,
+		{remote, cluster.VirtualMachines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete, Resize, Power}, false,
 			"one list per namespace: the VMs, the duplicate guard and the VM search"},
 		{remote, cluster.VirtualMachines, []string{"watch", "create"}, MachineNamespaces, []Command{Create}, false,
 			"create the VirtualMachine; --wait watches it until Running"},
+		{remote, cluster.VirtualMachines, []string{"patch"}, MachineNamespaces, []Command{Resize}, false,
+			"resize: the VM template's CPU and memory, as a merge patch under the resourceVersion read"},
 		{remote, cluster.VirtualMachines, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete the VirtualMachine (--wait watches it go)"},
 		{remote, cluster.VirtualMachines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Power}, false,

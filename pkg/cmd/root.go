@@ -115,6 +115,7 @@ deletes, and only what create made for the Machines it is given; never a namespa
 		NewCmdDiff(o),
 		NewCmdNSSync(o),
 		NewCmdDelete(o),
+		NewCmdResize(o),
 		NewCmdStatus(o),
 		NewCmdDoctor(o),
 		NewCmdDescribe(o),

@@ -52,7 +52,7 @@ func (d *Deleter) apply(ctx context.Context, pl *pipeline.Plan) {
 		switch out := applier.Apply(ctx, pl.ClientFor(d.Supervisor, it.Cluster), it); out.Result {
 		case write.Changed, write.Failed:
 			failed = it
-		case write.Stored, write.WouldStore, write.Pending, write.Exists, write.Gone:
+		case write.Stored, write.WouldStore, write.NoServerDryRun, write.Pending, write.Exists, write.Gone:
 		}
 	}
 }

@@ -72,6 +72,17 @@ func (p *Pipeline) remoteNamespace(ctx context.Context, c *cluster.Client, names
 	})
 }
 
+// Remote is what one namespace of a remote cluster holds, read as create reads it (a get of the
+// namespace, one list of its VMs and one of its PVCs, once per run): VMs and PVCs by name; exists is
+// false when the namespace is missing.
+func (p *Pipeline) Remote(ctx context.Context, c *cluster.Client, namespace string) (vms, pvcs map[string]map[string]any, exists bool, err error) {
+	r, err := p.remoteNamespace(ctx, c, namespace)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return r.vms, r.pvcs, r.namespace != nil, nil
+}
+
 // owner is the name of another VM of the namespace labelled with the Machine (the duplicate
 // guard), or "".
 func (r *remoteNamespace) owner(machine, vmName string) string {

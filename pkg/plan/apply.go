@@ -40,6 +40,10 @@ func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ..
 	case UpdateObject:
 		out = a.Writer.Update(ctx, c, it.Resource, it.Desired)
 		done, dry = Updated, WouldUpdate
+	case PatchObject:
+		live := unstructured.Unstructured{Object: it.Live}
+		out = a.Writer.Patch(ctx, c, it.Resource, it.Namespace, it.Name, live.GetResourceVersion(), it.Patch)
+		done, dry = Updated, WouldUpdate
 	case DeleteObject:
 		live := unstructured.Unstructured{Object: it.Live}
 		out = a.Writer.Delete(ctx, c, it.Resource, it.Namespace, it.Name, write.Preconditions{UID: live.GetUID(), ResourceVersion: live.GetResourceVersion()})
@@ -50,7 +54,7 @@ func (a Applier) Apply(ctx context.Context, c *cluster.Client, it *Item, opts ..
 	switch out.Result {
 	case write.Stored:
 		it.Settle(done, it.Message)
-	case write.WouldStore:
+	case write.WouldStore, write.NoServerDryRun:
 		msg := it.Message
 		if it.Generated {
 			msg += "; not persisted: dry run"

@@ -127,6 +127,9 @@ const (
 	UpdateObject
 	// DeleteObject deletes Live, under its uid and resourceVersion as preconditions.
 	DeleteObject
+	// PatchObject sends Patch as a merge patch under Live's resourceVersion: an object changed since
+	// it was read is not written. Desired is Live with the patch applied, for diffs.
+	PatchObject
 )
 
 // Item is one object of a plan: what the command wants, what is live, what the plan decided and,
@@ -153,6 +156,8 @@ type Item struct {
 	// Desired is the object the command would write; Live the object on the cluster (nil when absent).
 	Desired map[string]any
 	Live    map[string]any
+	// Patch is the merge patch of a PatchObject item.
+	Patch map[string]any
 }
 
 // Ref is "kind.group/name", as kubectl prints objects.

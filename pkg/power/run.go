@@ -394,7 +394,7 @@ func (r *Runner) call(ctx context.Context, it *Item) {
 		it.Outcome, it.Action = Would, v.Would()
 	case write.NoServerDryRun:
 		it.Outcome, it.Action = Would, v.Would()+" (not sent: KubeVirt has no server dry run for "+v.Subresource+")"
-	default:
+	case write.Pending, write.Exists, write.Gone, write.Changed, write.Failed:
 		it.fail(r.describe(it.client, out.Err))
 	}
 }

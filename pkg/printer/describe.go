@@ -259,6 +259,7 @@ func toneText(p Palette, c Cell) string {
 		return p.Yellow.Sprint(c.Text)
 	case Bad:
 		return p.Red.Sprint(c.Text)
+	case Plain:
 	}
 	return c.Text
 }

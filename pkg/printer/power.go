@@ -35,6 +35,7 @@ func powerTone(p Palette, o power.Outcome, text string) string {
 		return text
 	case power.NotProvisioned:
 		return p.Yellow.Sprint(text)
+	case power.Call, power.Failed:
 	}
 	return p.Red.Sprint(text)
 }

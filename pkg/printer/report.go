@@ -123,6 +123,30 @@ func Summary(w io.Writer, s plan.Summary) error {
 	return err
 }
 
+// ResizeSummary prints resize's summary, "2 updated, 4 unchanged, 0 failed", with skipped when
+// there are any, the number of Machines whose VM needs a restart, and the dry-run mode when one ran
+// ("2 to update, …  (dry run: client)").
+func ResizeSummary(w io.Writer, s plan.Summary, restart int) error {
+	updated := "updated"
+	if s.DryRun != "" {
+		updated = "to update"
+	}
+	parts := []string{fmt.Sprintf("%d %s", s.Updated, updated), fmt.Sprintf("%d unchanged", s.Unchanged)}
+	if s.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
+	line := strings.Join(parts, ", ")
+	if restart > 0 {
+		line += fmt.Sprintf("; %d VM(s) need a restart", restart)
+	}
+	if s.DryRun != "" {
+		line += fmt.Sprintf(" (dry run: %s)", s.DryRun)
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
 // DeletionSummary prints delete's summary, "2 deleted, 1 not found, 1 kept, 0 failed", with
 // terminating (already being deleted) and skipped when there are any, and the dry-run mode when one
 // ran ("2 to delete, …  (dry run: server)").

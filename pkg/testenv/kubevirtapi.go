@@ -409,6 +409,8 @@ func (k *KubeVirtAPI) start(ctx context.Context, c Call, body []byte) (int, erro
 	if err != nil {
 		return 0, apierrors.NewInternalError(err)
 	}
+	// KubeVirt's handler names these strategies and refuses the rest in its default.
+	//exhaustive:ignore
 	switch rs {
 	case kubevirtv1.RunStrategyHalted:
 		err = k.patchVM(ctx, vm, runningPatch(vm, true), opts.DryRun)
@@ -474,6 +476,8 @@ func (k *KubeVirtAPI) stop(ctx context.Context, c Call, body []byte) (int, error
 		}
 		return k.patchVM(ctx, vm, ops, opts.DryRun, "status")
 	}
+	// KubeVirt's handler names these strategies and handles the rest in its default.
+	//exhaustive:ignore
 	switch rs {
 	case kubevirtv1.RunStrategyHalted:
 		if !running {

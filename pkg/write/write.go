@@ -7,6 +7,7 @@ package write
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -258,4 +259,44 @@ func has(opts []Option, o Option) bool {
 		}
 	}
 	return false
+}
+
+// Patch sends a JSON merge patch that carries resourceVersion, the one read, in its metadata: the
+// server applies it only to that version of the object, so a change made since it was read is never
+// overwritten (Changed). Only throttling is retried: after an ambiguous failure the patch may have
+// been stored, and a retry would then be refused as Changed, which would be untrue.
+func (w Writer) Patch(ctx context.Context, c *cluster.Client, r cluster.Resource, namespace, name, resourceVersion string, patch map[string]any) Outcome {
+	if w.Strategy == Client {
+		return Outcome{Result: WouldStore}
+	}
+	if resourceVersion == "" {
+		return Outcome{Result: Failed, Err: errors.New("a patch needs the resourceVersion it was planned against")}
+	}
+	body := map[string]any{}
+	for k, v := range patch {
+		body[k] = v
+	}
+	meta, _ := body["metadata"].(map[string]any)
+	withRV := map[string]any{"resourceVersion": resourceVersion}
+	for k, v := range meta {
+		withRV[k] = v
+	}
+	body["metadata"] = withRV
+	data, err := json.Marshal(body)
+	if err != nil {
+		return Outcome{Result: Failed, Err: err}
+	}
+	for attempt := 0; ; attempt++ {
+		err = c.MergePatch(ctx, r, namespace, name, data, w.options())
+		if err == nil || !apierrors.IsTooManyRequests(err) || attempt == Retries || ctx.Err() != nil {
+			break
+		}
+		if err := w.wait(ctx, backoff(attempt)); err != nil {
+			return Outcome{Result: Failed, Err: err}
+		}
+	}
+	if apierrors.IsConflict(err) {
+		return Outcome{Result: Changed, Err: err}
+	}
+	return w.outcome(err)
 }
