@@ -116,7 +116,7 @@ func write(w io.Writer, res map[string]result, cpu string, pkgs []pkgSize) {
 	if h, ok := res["BenchmarkStartup"]; ok {
 		m := h.metrics
 		fmt.Fprintf(w, "| `kubectl vitimachine --help`, HOME and KUBECONFIG set, paired with `kubectl version --client` (median of %.0f pairs) | median %.1f ms; %.2f× kubectl (median of the pair ratios) | ≤ 0.25× |\n", m["pairs"], m["help-ms"], m["help-ratio"])
-		fmt.Fprintf(w, "| `kubectl vitimachine __complete \"\"` (every <TAB>), same pairing | median %.1f ms; %.2f× kubectl | ≤ 0.25× |\n", m["complete-ms"], m["complete-ratio"])
+		fmt.Fprintf(w, "| `kubectl vitimachine __complete \"\"` (what every Tab press runs), same pairing | median %.1f ms; %.2f× kubectl | ≤ 0.25× |\n", m["complete-ms"], m["complete-ratio"])
 		fmt.Fprintf(w, "| `kubectl version --client` (the reference of both) | median %.1f ms | |\n", m["kubectl-ms"])
 		fmt.Fprintf(w, "| package initialisation of `--help` (`GODEBUG=inittrace=1`, summed; median clock of 11 runs) | %.1f ms, %.0f KB, %.0f allocations | ≤ 10 ms |\n", m["init-ms"], m["init-bytes"]/1000, m["init-allocs"])
 		fmt.Fprintf(w, "| release binary (`CGO_ENABLED=0 -trimpath -ldflags \"-s -w\"`, linux/amd64) | %.1f MiB | ≤ 32 MiB |\n", m["binary-MiB"])
@@ -150,8 +150,8 @@ func writeStartup(w io.Writer, pkgs []pkgSize) {
 	if len(pkgs) == 0 {
 		return
 	}
-	fmt.Fprint(w, "\nThe ten largest contributions to the binary (`go tool nm -size` of the same build with its symbol table,\n")
-	fmt.Fprint(w, "zeroed data left out; `type:*` and `go:*` are the linker's type descriptors, strings and function tables):\n\n")
+	fmt.Fprint(w, "\nThe ten largest contributions to the binary (symbol sizes of the same build with its symbol table kept,\n")
+	fmt.Fprint(w, "summed by package, zeroed data left out; `go:*` is the linker's strings and function tables):\n\n")
 	fmt.Fprint(w, "| package | KiB |\n|---|---|\n")
 	for _, p := range pkgs {
 		fmt.Fprintf(w, "| `%s` | %.0f |\n", p.name, float64(p.size)/1024)
