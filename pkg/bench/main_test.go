@@ -53,11 +53,19 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
-	if strings.Contains(pattern, "Help") && !strings.Contains(pattern, "|") {
-		shared = e // start-up needs no control plane
+	assets, err := testenv.Assets()
+	if strings.Contains(pattern, "Startup") && !strings.Contains(pattern, "|") {
+		// Start-up needs no control plane, only a kubectl to compare with: the test servers'
+		// kubectl, else the one on PATH.
+		if err == nil {
+			e.kubectl = filepath.Join(assets, "kubectl")
+		} else if e.kubectl, err = exec.LookPath("kubectl"); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: no kubectl to compare start-up with: %v\n  %s\n", err, testenv.AssetsHint)
+			return 1
+		}
+		shared = e
 		return m.Run()
 	}
-	assets, err := testenv.Assets()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n  %s\n", err, testenv.AssetsHint)
 		return 1

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -34,7 +33,7 @@ func (e Env) get(key string) string {
 // RootOptions holds what every command shares: the supervisor's kubeconfig flags, the colour policy
 // and the environment.
 type RootOptions struct {
-	ConfigFlags *genericclioptions.ConfigFlags
+	ConfigFlags *ConfigFlags
 	Color       string
 	Env         Env
 	genericiooptions.IOStreams
@@ -68,7 +67,7 @@ func NewRootCmd(streams genericiooptions.IOStreams, env Env) *cobra.Command {
 // newRootCmd is NewRootCmd with the factory that builds the clients.
 func newRootCmd(streams genericiooptions.IOStreams, env Env, clients factory) *cobra.Command {
 	o := &RootOptions{
-		ConfigFlags: genericclioptions.NewConfigFlags(true),
+		ConfigFlags: NewConfigFlags(),
 		Color:       "auto",
 		Env:         env,
 		IOStreams:   streams,

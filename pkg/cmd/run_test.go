@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 
@@ -170,7 +169,7 @@ func TestRunnerConfirmsBeforeApplying(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a"}, machineDoc("web"))
 	var out, errOut bytes.Buffer
 	kc := kubeconfigFile(t)
-	root := &RootOptions{ConfigFlags: genericclioptions.NewConfigFlags(true), Color: "never",
+	root := &RootOptions{ConfigFlags: NewConfigFlags(), Color: "never",
 		IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		clients: factory{
 			supervisor: func(*rest.Config, cluster.Limits) (*cluster.Client, error) { return w.Supervisor.Client, nil },

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// maxBinaryBytes is the size budget of the release binary (docs/performance.md): 30 MiB.
-const maxBinaryBytes = 30 << 20
+// maxBinaryBytes is the size budget of the release binary (docs/performance.md): 32 MiB.
+const maxBinaryBytes = 32 << 20
 
 // deniedModules must never be linked into the plugin: they would double its size and tie it to
 // Kubernetes and KubeVirt internals (see docs/development.md).

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -180,7 +181,7 @@ func desiredConfig(m *vitistackv1alpha1.Machine, live *vitistackv1alpha1.Network
 		return c, nil
 	}
 	short := ShortNetworkConfigName(m.Name)
-	if !validConfigName.MatchString(short) {
+	if !validConfigName().MatchString(short) {
 		return nil, fmt.Errorf("metadata.name: the NetworkConfiguration's spec.name would be %q, which its CRD refuses (2 to 32 of A-Z, a-z, 0-9, _ and -); rename the Machine", short)
 	}
 	t := true
@@ -203,20 +204,24 @@ func desiredConfig(m *vitistackv1alpha1.Machine, live *vitistackv1alpha1.Network
 	return c, nil
 }
 
+// The patterns are compiled on first use, not at start: package initialisation runs on every
+// start of the plugin, --help and <TAB> included.
 var (
-	validConfigName = regexp.MustCompile(`^[A-Za-z0-9_-]{2,32}$`)
-	workerPool      = regexp.MustCompile(`^(.+?)-worker(?:-default)?(?:-worker)?-pool-(\d+)$`)
-	controlPlane    = regexp.MustCompile(`^(.+?)-control-plane-(\d+)$`)
+	validConfigName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{2,32}$`) })
+	workerPool      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(.+?)-worker(?:-default)?(?:-worker)?-pool-(\d+)$`)
+	})
+	controlPlane = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+?)-control-plane-(\d+)$`) })
 )
 
 // ShortNetworkConfigName is the operator's spec.name of a Machine's NetworkConfiguration (at most 32
 // bytes): "<cluster>-wrk<n>" for "<cluster>-worker[-default][-worker]-pool-<n>", "<cluster>-ctp<n>" for
 // "<cluster>-control-plane-<n>", else the name, cut to 32 bytes.
 func ShortNetworkConfigName(machine string) string {
-	if g := workerPool.FindStringSubmatch(machine); g != nil && len(g[1])+4+len(g[2]) <= 32 {
+	if g := workerPool().FindStringSubmatch(machine); g != nil && len(g[1])+4+len(g[2]) <= 32 {
 		return g[1] + "-wrk" + g[2]
 	}
-	if g := controlPlane.FindStringSubmatch(machine); g != nil && len(g[1])+4+len(g[2]) <= 32 {
+	if g := controlPlane().FindStringSubmatch(machine); g != nil && len(g[1])+4+len(g[2]) <= 32 {
 		return g[1] + "-ctp" + g[2]
 	}
 	if len(machine) <= 32 {
