@@ -1,0 +1,276 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
+)
+
+// echoServer is a TCP echo server on loopback standing in for a guest's port; it returns its
+// address.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(c, c)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// guestWorld is one running Machine on remoteA whose VMI's port forwards to an echo server.
+func (s *suite) guestWorld(t *testing.T, name string, port int) string {
+	t.Helper()
+	ns := s.powerWorld(t, powerMachine{name: name, cluster: remoteA})
+	s.env.Remote(remoteA).KubeVirt.Forward(ns, "vm-"+name, port, echoServer(t))
+	return ns
+}
+
+// streamCalls are the stand-in virt-api's streaming calls in ns (console, vnc, portforward/…).
+func (s *suite) streamCalls(ns, prefix string) []testenv.Call {
+	var out []testenv.Call
+	for _, c := range s.calls(remoteA, ns) {
+		if strings.HasPrefix(c.Subresource, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// background is a plugin run whose standard output is read line by line.
+type background struct {
+	cmd    *exec.Cmd
+	lines  chan string
+	errOut *syncBuffer
+}
+
+func (s *suite) pluginCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(s.assets, "kubectl"), append([]string{"vitimachine"}, args...)...)
+	cmd.Env = []string{
+		"PATH=" + s.bin + string(os.PathListSeparator) + s.assets + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + s.dir, "KUBECONFIG=" + s.env.Supervisor.KubeconfigPath,
+	}
+	return cmd
+}
+
+func (s *suite) background(t *testing.T, args ...string) *background {
+	t.Helper()
+	b := &background{cmd: s.pluginCmd(args...), lines: make(chan string, 100), errOut: &syncBuffer{}}
+	out, err := b.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.cmd.Stderr = b.errOut
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.cmd.Process.Kill(); _ = b.cmd.Wait() })
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			b.lines <- sc.Text()
+		}
+		close(b.lines)
+	}()
+	return b
+}
+
+// forwardingRE is kubectl port-forward's line.
+var forwardingRE = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> (\d+)$`)
+
+// listening waits for the "Forwarding from ADDR -> PORT" line and returns ADDR.
+func (b *background) listening(t *testing.T) string {
+	t.Helper()
+	select {
+	case line, ok := <-b.lines:
+		if m := forwardingRE.FindStringSubmatch(line); ok && m != nil {
+			return m[1]
+		}
+		t.Fatalf("first line %q, want Forwarding from …; stderr:\n%s", line, b.errOut)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no Forwarding line within 60s; stderr:\n%s", b.errOut)
+	}
+	return ""
+}
+
+func (b *background) interrupt(t *testing.T) int {
+	t.Helper()
+	_ = b.cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- b.cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		return 0
+	case <-time.After(15 * time.Second):
+		t.Fatal("still running 15s after SIGINT")
+		return -1
+	}
+}
+
+// roundTrip writes n random bytes through c while reading them back, and compares.
+func roundTrip(c io.ReadWriter, n int) error {
+	want := make([]byte, n)
+	_, _ = rand.Read(want)
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c.Write(want)
+		errs <- err
+	}()
+	got := make([]byte, n)
+	if _, err := io.ReadFull(c, got); err != nil {
+		return fmt.Errorf("read back: %w", err)
+	}
+	if err := <-errs; err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if !bytes.Equal(got, want) {
+		return errors.New("bytes read back differ from those written")
+	}
+	return nil
+}
+
+func TestPortForwardCarries10MiBBothWaysAnd20ParallelConnections(t *testing.T) {
+	s := needEnv(t)
+	ns := s.guestWorld(t, "pf", 8080)
+	b := s.background(t, "port-forward", "-n", ns, "pf", ":8080")
+	addr := b.listening(t)
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := roundTrip(c, 10<<20); err != nil {
+		t.Fatalf("10 MiB: %v", err)
+	}
+	_ = c.Close()
+
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer c.Close()
+			errs[i] = roundTrip(c, 256<<10)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("parallel connections: %v\nstderr:\n%s", err, b.errOut)
+	}
+	if code := b.interrupt(t); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130; stderr:\n%s", code, b.errOut)
+	}
+	// One stream per connection, each upgraded, to the VMI's port on the resolved cluster.
+	calls := s.streamCalls(ns, "portforward/8080")
+	if len(calls) != 21 {
+		t.Fatalf("%d port-forward streams, want 21: %+v", len(calls), calls)
+	}
+	for _, c := range calls {
+		if c.Code != 101 || c.Name != "vm-pf" || c.Resource != "virtualmachineinstances" || !strings.HasPrefix(c.UserAgent, "kubectl-vitimachine/") {
+			t.Errorf("stream %+v: want 101 to virtualmachineinstances/vm-pf from the plugin", c)
+		}
+	}
+	if err := b.errOut.String(); err != "" {
+		t.Errorf("stderr not empty:\n%s", err)
+	}
+}
+
+func TestPortForwardStdioCarriesOneConnection(t *testing.T) {
+	s := needEnv(t)
+	ns := s.guestWorld(t, "pfio", 22)
+	cmd := s.pluginCmd("port-forward", "--stdio", "-n", ns, "pfio", "22")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut syncBuffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	rw := struct {
+		io.Reader
+		io.Writer
+	}{out, in}
+	if err := roundTrip(rw, 4<<20); err != nil {
+		t.Fatalf("4 MiB through --stdio: %v\nstderr:\n%s", err, errOut.String())
+	}
+	_ = in.Close() // ssh ending closes ProxyCommand's standard input
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after standard input closed: %v\nstderr:\n%s", err, errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("--stdio still running 15s after its standard input closed")
+	}
+	if n := len(s.streamCalls(ns, "portforward/22")); n != 1 {
+		t.Errorf("%d streams, want 1", n)
+	}
+	if errOut.String() != "" {
+		t.Errorf("stderr not empty:\n%s", errOut.String())
+	}
+}
+
+func TestGuestRefusesMachinesWithoutARunningVM(t *testing.T) {
+	s := needEnv(t)
+	ns := s.powerWorld(t, powerMachine{name: "novm"}, powerMachine{name: "halted", cluster: remoteA}, powerMachine{name: "paused", cluster: remoteA})
+
+	r := mustExit(t, s.plugin(t, "port-forward", "-n", ns, "novm", "22", "--stdio"), 2)
+	mustContain(t, "stderr", r.stderr, "machine "+ns+"/novm has no VirtualMachine on cluster "+remoteA)
+
+	mustSucceed(t, s.plugin(t, "stop", "-n", ns, "halted", "--wait", "--timeout", "30s"))
+	r = mustExit(t, s.plugin(t, "port-forward", "-n", ns, "halted", "22", "--stdio"), 2)
+	mustContain(t, "stderr", r.stderr, "VM vm-halted not running: start it with kubectl vitimachine start halted -n "+ns)
+
+	// KubeVirt's own refusal: a paused VMI cannot be port-forwarded to (409).
+	mustSucceed(t, s.plugin(t, "pause", "-n", ns, "paused", "--wait", "--timeout", "30s"))
+	r = mustExit(t, s.plugin(t, "port-forward", "-n", ns, "paused", "22", "--stdio"), 2)
+	mustContain(t, "stderr", r.stderr, "open portforward/22/tcp", "VMI is paused")
+	if n := len(s.streamCalls(ns, "portforward")); n != 1 {
+		t.Errorf("%d streams asked for, want 1 (the paused one; the others are refused before)", n)
+	}
+}
