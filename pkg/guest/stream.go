@@ -13,9 +13,9 @@ import (
 
 	"github.com/gorilla/websocket"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/streaming/pkg/httpstream"
 	"k8s.io/client-go/rest"
 	k8swebsocket "k8s.io/client-go/transport/websocket"
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // PlainProtocol is KubeVirt's websocket subprotocol of the streaming subresources
