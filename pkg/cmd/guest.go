@@ -2,10 +2,14 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/guest"
 )
@@ -158,4 +162,94 @@ func (o *PortForwardOptions) Run(ctx context.Context) error {
 		return f.Stdio(ctx, o.ports[0].Remote, o.root.In, o.root.Out)
 	}
 	return f.Serve(ctx, o.ports)
+}
+
+// ConsoleOptions carries `kubectl vitimachine console`.
+type ConsoleOptions struct {
+	*guestFlags
+	Timeout time.Duration
+}
+
+// NewCmdConsole builds `kubectl vitimachine console`.
+func NewCmdConsole(root *RootOptions) *cobra.Command {
+	o := &ConsoleOptions{guestFlags: newGuestFlags(root)}
+	c := &cobra.Command{
+		Use:   "console NAME [--timeout DURATION]",
+		Short: "Attach to the serial console of a Machine's guest",
+		Long: `Attach to the serial console of a Machine's guest: KubeVirt's console stream (a websocket to
+/apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachineinstances/VM/console) on the
+Machine's remote cluster, resolved as "status" resolves it (nothing recorded).
+
+On a terminal, the terminal is raw while attached (Ctrl-C goes to the guest) and Ctrl+] detaches;
+the terminal is restored however the command ends (detach, the guest closing the console, SIGTERM,
+a broken pipe). Without a terminal, standard input and output are streamed as they are, and the
+end of standard input ends the session.
+
+The VM must be running; --timeout waits that long for it to run (0: do not wait). The connection
+is bounded by --request-timeout (default 30s); the session is not.
+
+Exit status: 0 when detached or the console closed; 2 when the Machine cannot be reached.`,
+		Example: `  # The serial console
+  kubectl vitimachine console -n team-a web-1
+
+  # Right after "kubectl vitimachine start", waiting for the VM to run
+  kubectl vitimachine console -n team-a web-1 --timeout 2m`,
+		ValidArgsFunction: completeMachines(root),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.validate(c); err != nil {
+				return err
+			}
+			if len(args) != 1 {
+				return newUsageError(c, fmt.Errorf("give one Machine: console NAME"))
+			}
+			if o.Timeout < 0 {
+				return newUsageError(c, fmt.Errorf("--timeout must not be negative"))
+			}
+			if err := o.complete(args[0]); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	c.Flags().DurationVar(&o.Timeout, "timeout", 0, "How long to wait for the VM to run (0: do not wait)")
+	o.Target.AddFlags(c.Flags())
+	registerCompletions(c, root)
+	return c
+}
+
+// Run waits for the instance, opens its console and attaches; on a terminal the terminal is raw
+// until Run returns.
+func (o *ConsoleOptions) Run(ctx context.Context) error {
+	in, err := o.locator.Wait(ctx, o.namespace, o.name, o.Timeout)
+	if err != nil {
+		return err
+	}
+	s, err := o.dialer.Dial(ctx, in, guest.ConsolePath)
+	if err != nil {
+		return err
+	}
+	f, ok := o.root.In.(*os.File)
+	tty := ok && term.IsTerminal(int(f.Fd()))
+	if !tty {
+		return guest.Attach(ctx, s, o.root.In, o.root.Out, false)
+	}
+	state, err := term.MakeRaw(int(f.Fd()))
+	if err != nil {
+		_ = s.Close()
+		return fmt.Errorf("make the terminal raw: %w", err)
+	}
+	// Said once the terminal is raw, so that what is typed after it goes to the guest only.
+	fmt.Fprintf(o.root.ErrOut, "Connected to the serial console of %s. Ctrl+] detaches.\r\n", in)
+	err = guest.Attach(ctx, s, o.root.In, o.root.Out, true)
+	if rerr := term.Restore(int(f.Fd()), state); rerr != nil && err == nil {
+		err = fmt.Errorf("restore the terminal: %w", rerr)
+	}
+	if errors.Is(err, guest.ErrDetached) {
+		fmt.Fprintln(o.root.ErrOut, "\nDetached.")
+		return nil
+	}
+	if err == nil {
+		fmt.Fprintln(o.root.ErrOut, "\nThe console closed.")
+	}
+	return err
 }

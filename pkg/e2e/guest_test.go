@@ -274,3 +274,75 @@ func TestGuestRefusesMachinesWithoutARunningVM(t *testing.T) {
 		t.Errorf("%d streams asked for, want 1 (the paused one; the others are refused before)", n)
 	}
 }
+
+func TestConsoleWithoutATerminalStreamsStandardInputAndOutput(t *testing.T) {
+	s := needEnv(t)
+	ns := s.guestWorld(t, "con", 22)
+	r := mustSucceed(t, s.pluginWith(t, "uname -a\r\n", nil, "console", "-n", ns, "con"))
+	if r.stdout != "uname -a\r\n" {
+		t.Errorf("stdout %q, want the console's echo of standard input", r.stdout)
+	}
+	calls := s.streamCalls(ns, "console")
+	if len(calls) != 1 || calls[0].Code != 101 || calls[0].Name != "vm-con" {
+		t.Errorf("console streams %+v, want one upgraded to vm-con", calls)
+	}
+}
+
+// sttyRE matches stty -g's output.
+var sttyRE = regexp.MustCompile(`(?m)^[0-9a-f]+(:[0-9a-f]+){10,}\r?$`)
+
+func TestConsoleOnATerminalIsRawDetachesWithCtrlBracketAndRestoresTheTerminal(t *testing.T) {
+	s := needEnv(t)
+	ns := s.guestWorld(t, "tty", 22)
+	script, err := exec.LookPath("script")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no script(1) (util-linux) for a pseudo-terminal")
+		}
+		t.Skip("no script(1) (util-linux) for a pseudo-terminal")
+	}
+	line := "stty -g; " + filepath.Join(s.assets, "kubectl") + " vitimachine console -n " + ns + " tty; echo EXIT=$?; stty -g"
+	cmd := exec.Command(script, "-qec", line, "/dev/null")
+	cmd.Env = []string{
+		"PATH=" + s.bin + string(os.PathListSeparator) + s.assets + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + s.dir, "KUBECONFIG=" + s.env.Supervisor.KubeconfigPath, "TERM=xterm",
+	}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var screen syncBuffer
+	cmd.Stdout, cmd.Stderr = &screen, &screen
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	screen.await(t, "Ctrl+] detaches.")
+	// Raw now: nothing is echoed by the terminal, so the text on screen is the guest's echo;
+	// Ctrl-C is a byte for the guest, not a signal.
+	if _, err := in.Write([]byte("typed-on-the-console\x03")); err != nil {
+		t.Fatal(err)
+	}
+	screen.await(t, "typed-on-the-console\x03")
+	if _, err := in.Write([]byte{0x1d}); err != nil {
+		t.Fatal(err)
+	}
+	screen.await(t, "EXIT=0")
+	_ = in.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("script still running")
+	}
+	out := screen.String()
+	mustContain(t, "screen", out, "Connected to the serial console of machine "+ns+"/tty (VM vm-tty on cluster "+remoteA+"). Ctrl+] detaches.", "Detached.")
+	stty := sttyRE.FindAllString(out, -1)
+	if len(stty) != 2 || strings.TrimSpace(stty[0]) != strings.TrimSpace(stty[1]) {
+		t.Errorf("terminal settings before and after differ (or are missing): %q\n%s", stty, out)
+	}
+	if strings.Count(out, "typed-on-the-console") != 1 {
+		t.Errorf("typed text shown %d times, want once (the guest's echo; the raw terminal echoes nothing):\n%s", strings.Count(out, "typed-on-the-console"), out)
+	}
+}
