@@ -346,3 +346,122 @@ func TestConsoleOnATerminalIsRawDetachesWithCtrlBracketAndRestoresTheTerminal(t 
 		t.Errorf("typed text shown %d times, want once (the guest's echo; the raw terminal echoes nothing):\n%s", strings.Count(out, "typed-on-the-console"), out)
 	}
 }
+
+// sshd starts OpenSSH's server on a loopback port as the guest's ssh, with a generated host key
+// and one authorized user key; it returns its address, the user's private key file and the host's
+// public key ("ssh-ed25519 AAAA…").
+func sshd(t *testing.T) (addr, userKey, hostKey string) {
+	t.Helper()
+	bin := "/usr/sbin/sshd"
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no /usr/sbin/sshd (Debian openssh-server; .ci/run installs it)")
+		}
+		t.Skip("no /usr/sbin/sshd (Debian openssh-server)")
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"host", "user"} {
+		out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", k, "-f", filepath.Join(dir, k)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "host.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	_ = l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	config := fmt.Sprintf(`Port %s
+ListenAddress 127.0.0.1
+HostKey %[2]s/host
+AuthorizedKeysFile %[2]s/user.pub
+PidFile %[2]s/sshd.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+Subsystem sftp internal-sftp
+`, port, dir)
+	cfg := filepath.Join(dir, "sshd_config")
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
+	cmd := exec.Command(bin, "-D", "-e", "-f", cfg)
+	var log syncBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			_ = c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sshd does not listen on %s:\n%s", addr, log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fields := strings.Fields(string(pub))
+	return addr, filepath.Join(dir, "user"), fields[0] + " " + fields[1]
+}
+
+func TestSSHAndSCPThroughThePortForwardWithTheHostKeyKnownByMachine(t *testing.T) {
+	s := needEnv(t)
+	addr, key, hostKey := sshd(t)
+	ns := s.powerWorld(t, powerMachine{name: "sshm", cluster: remoteA})
+	s.env.Remote(remoteA).KubeVirt.Forward(ns, "vm-sshm", 22, addr)
+	me, err := exec.Command("id", "-un").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := strings.TrimSpace(string(me))
+	known := writeFile(t, "known_hosts", "vitimachine/"+ns+"/sshm "+hostKey+"\n")
+
+	r := mustSucceed(t, s.plugin(t, "ssh", "-n", ns, user+"@sshm", "-i", key, "--known-hosts", known, "--",
+		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "echo", "hello-from-the-guest"))
+	if strings.TrimSpace(r.stdout) != "hello-from-the-guest" {
+		t.Errorf("stdout %q\n%s", r.stdout, r)
+	}
+	// The remote command's exit status is the plugin's.
+	r = mustExit(t, s.plugin(t, "ssh", "-n", ns, "sshm", "-l", user, "-i", key, "--known-hosts", known, "--",
+		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "exit", "7"), 7)
+
+	// scp both ways.
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	payload := make([]byte, 1<<20)
+	_, _ = rand.Read(payload)
+	if err := os.WriteFile(src, payload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	remote := filepath.Join(dir, "on-the-guest")
+	mustSucceed(t, s.plugin(t, "scp", "-n", ns, "-i", key, "--known-hosts", known, "--", "-o", "BatchMode=yes", src, user+"@sshm:"+remote))
+	back := filepath.Join(dir, "back")
+	mustSucceed(t, s.plugin(t, "scp", "-n", ns, "-i", key, "--known-hosts", known, "--", "-o", "BatchMode=yes", user+"@sshm:"+remote, back))
+	got, err := os.ReadFile(back)
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Errorf("scp round trip: %v, equal %v", err, bytes.Equal(got, payload))
+	}
+
+	// A host key not known under the Machine's alias is refused by ssh's own check.
+	empty := writeFile(t, "empty_known_hosts", "")
+	r = mustExit(t, s.plugin(t, "ssh", "-n", ns, user+"@sshm", "-i", key, "--known-hosts", empty, "--",
+		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "true"), 255)
+	mustContain(t, "stderr", r.stderr, "Host key verification failed")
+
+	// Without ssh on PATH: a clear refusal.
+	r = mustExit(t, s.kubectl(t, call{args: []string{"vitimachine", "ssh", "-n", ns, "sshm"}, env: []string{"PATH=" + s.bin + string(os.PathListSeparator) + s.assets}}), 2)
+	mustContain(t, "stderr", r.stderr, "ssh is not on PATH")
+}
