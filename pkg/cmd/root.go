@@ -89,7 +89,7 @@ made for the Machines it is given; never a namespace.`,
 		NewCmdDoctor(o),
 	)
 	root.AddCommand(NewCmdPower(o)...)
-	root.AddCommand(NewCmdPortForward(o), NewCmdConsole(o), NewCmdSSH(o), NewCmdSCP(o))
+	root.AddCommand(NewCmdPortForward(o), NewCmdConsole(o), NewCmdSSH(o), NewCmdSCP(o), NewCmdVNC(o))
 	return root
 }
 

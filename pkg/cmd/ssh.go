@@ -33,8 +33,14 @@ type SSHOptions struct {
 	ssh  guest.SSH
 }
 
-// sshOwnFlags are ssh's and scp's own flags, not passed on to the ProxyCommand.
-var sshOwnFlags = map[string]bool{"identity-file": true, "login": true, "port": true, "known-hosts": true, "recursive": true}
+// sshOwnFlag says whether a flag is ssh's and scp's own, not passed on to the ProxyCommand.
+func sshOwnFlag(name string) bool {
+	switch name {
+	case "identity-file", "login", "port", "known-hosts", "namespace":
+		return true
+	}
+	return false
+}
 
 // NewCmdSSH builds `kubectl vitimachine ssh`.
 func NewCmdSSH(root *RootOptions) *cobra.Command {
@@ -147,7 +153,7 @@ func (o *SSHOptions) Complete(c *cobra.Command) error {
 	}
 	proxy := []string{self, "port-forward", "--stdio"}
 	c.Flags().Visit(func(f *pflag.Flag) {
-		if sshOwnFlags[f.Name] || f.Name == "namespace" {
+		if sshOwnFlag(f.Name) {
 			return
 		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {

@@ -102,7 +102,7 @@ func (s *suite) background(t *testing.T, args ...string) *background {
 }
 
 // forwardingRE is kubectl port-forward's line.
-var forwardingRE = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> (\d+)$`)
+var forwardingRE = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> (\d+|vnc)$`)
 
 // listening waits for the "Forwarding from ADDR -> PORT" line and returns ADDR.
 func (b *background) listening(t *testing.T) string {
@@ -464,4 +464,30 @@ func TestSSHAndSCPThroughThePortForwardWithTheHostKeyKnownByMachine(t *testing.T
 	// Without ssh on PATH: a clear refusal.
 	r = mustExit(t, s.kubectl(t, call{args: []string{"vitimachine", "ssh", "-n", ns, "sshm"}, env: []string{"PATH=" + s.bin + string(os.PathListSeparator) + s.assets}}), 2)
 	mustContain(t, "stderr", r.stderr, "ssh is not on PATH")
+}
+
+func TestVNCProxiesTheRFBStreamOnALocalPort(t *testing.T) {
+	s := needEnv(t)
+	ns := s.guestWorld(t, "vnc", 22)
+	b := s.background(t, "vnc", "-n", ns, "vnc", "--proxy-only")
+	addr := b.listening(t)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	banner := make([]byte, len(testenv.RFBBanner))
+	if _, err := io.ReadFull(c, banner); err != nil || string(banner) != testenv.RFBBanner {
+		t.Fatalf("banner %q, %v; want %q", banner, err, testenv.RFBBanner)
+	}
+	if err := roundTrip(c, 64<<10); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.interrupt(t); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130", code)
+	}
+	calls := s.streamCalls(ns, "vnc")
+	if len(calls) != 1 || calls[0].Code != 101 {
+		t.Errorf("vnc streams %+v, want one upgraded", calls)
+	}
 }

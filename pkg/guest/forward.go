@@ -67,6 +67,19 @@ type Forwarder struct {
 	Out, Errs io.Writer
 	// Ready, when set, gets the listeners' addresses once all listen.
 	Ready func(addrs []net.Addr)
+	// Path, when set, is the subresource every connection opens instead of the port's
+	// portforward ("vnc").
+	Path string
+}
+
+// VNCPath is the VNC subresource (virt-api's vnc: the guest's display as RFB).
+const VNCPath = "vnc"
+
+func (f *Forwarder) path(remote int) string {
+	if f.Path != "" {
+		return f.Path
+	}
+	return ForwardPath(remote)
 }
 
 // Listen opens every listener; a failure closes those opened.
@@ -102,7 +115,11 @@ func (f *Forwarder) Serve(ctx context.Context, ports []Port) error {
 	var addrs []net.Addr
 	for i, l := range ls {
 		addrs = append(addrs, l.Addr())
-		fmt.Fprintf(f.Out, "Forwarding from %s -> %d\n", l.Addr(), which[i].Remote)
+		if f.Path != "" {
+			fmt.Fprintf(f.Out, "Forwarding from %s -> %s\n", l.Addr(), f.Path)
+		} else {
+			fmt.Fprintf(f.Out, "Forwarding from %s -> %d\n", l.Addr(), which[i].Remote)
+		}
 	}
 	if f.Ready != nil {
 		f.Ready(addrs)
@@ -135,7 +152,7 @@ func (f *Forwarder) accept(ctx context.Context, l net.Listener, remote int) {
 		go func() {
 			defer wg.Done()
 			defer c.Close()
-			s, err := f.Dialer.Dial(ctx, f.Instance, ForwardPath(remote))
+			s, err := f.Dialer.Dial(ctx, f.Instance, f.path(remote))
 			if err != nil {
 				fmt.Fprintf(f.Errs, "error: connection from %s: %v\n", c.RemoteAddr(), err)
 				return
