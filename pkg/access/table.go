@@ -106,7 +106,9 @@ const (
 )
 
 // resolving are the commands that resolve Machines to remote clusters through KubevirtConfigs.
-func resolving() []Command { return []Command{Create, Diff, NSSync, Status, Delete, Power, Guest, Doctor} }
+func resolving() []Command {
+	return []Command{Create, Diff, NSSync, Status, Delete, Power, Guest, Doctor}
+}
 
 // Rules is the table: everything the plugin's commands may request, on the supervisor and on each
 // remote cluster. The rules of commands still being built (status, delete, cloud-init, networks) are
