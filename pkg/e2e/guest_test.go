@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
 
@@ -489,5 +491,45 @@ func TestVNCProxiesTheRFBStreamOnALocalPort(t *testing.T) {
 	calls := s.streamCalls(ns, "vnc")
 	if len(calls) != 1 || calls[0].Code != 101 {
 		t.Errorf("vnc streams %+v, want one upgraded", calls)
+	}
+}
+
+func TestGuestRequestBudgetAndNoCredentialAtAnyVerbosity(t *testing.T) {
+	s := needEnv(t)
+	ns := s.guestWorld(t, "budget", 22)
+	m := s.mark(t)
+	mustSucceed(t, s.pluginWith(t, "ping", nil, "console", "-n", ns, "budget"))
+	// The Machine, its KubevirtConfig and Secret; on its cluster one VM list and one VMI get; the
+	// stream itself goes to virt-api, not to the API server.
+	sup := budget(s.requests(t, m, s.env.Supervisor))
+	if want := map[string]int{"get machines": 1, "list kubevirtconfigs": 1, "get secrets": 1}; show(sup) != show(want) {
+		t.Errorf("supervisor requests: %s\nwant %s", show(sup), show(want))
+	}
+	remote := budget(s.requests(t, m, s.env.Remote(remoteA)))
+	if want := map[string]int{"list virtualmachines": 1, "get virtualmachineinstances": 1}; show(remote) != show(want) {
+		t.Errorf("%s requests: %s\nwant %s", remoteA, show(remote), show(want))
+	}
+
+	cfg, err := clientcmd.Load(s.env.Remote(remoteA).RegisteredKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
+	secrets := map[string]string{
+		"client key (PEM)":   string(user.ClientKeyData[40:100]),
+		"client certificate": string(user.ClientCertificateData[40:100]),
+		"kubeconfig Secret":  "client-key-data",
+	}
+	const streamed = "bytes-of-the-stream-7c1f"
+	for v := 0; v <= 10; v++ {
+		r := mustSucceed(t, s.pluginWith(t, streamed, nil, "port-forward", "--stdio", "-n", ns, "budget", "22", fmt.Sprintf("-v=%d", v)))
+		for what, secret := range secrets {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("-v=%d: %s leaked", v, what)
+			}
+		}
+		if strings.Contains(r.stderr, streamed) {
+			t.Errorf("-v=%d: stream bytes in the log:\n%s", v, r.stderr)
+		}
 	}
 }
