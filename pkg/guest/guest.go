@@ -137,7 +137,7 @@ func (l *Locator) Wait(ctx context.Context, namespace, name string, timeout time
 		return in, err
 	}
 	if l.Progress != nil {
-		l.Progress(fmt.Sprintf("waiting up to %s for %s to run (%s)", timeout, in, err))
+		l.Progress(fmt.Sprintf("waiting up to %s for %s to run", timeout, in))
 	}
 	poll := l.Poll
 	if poll <= 0 {
