@@ -240,6 +240,7 @@ func (k *KubeVirtAPI) authorizeVerb(ctx context.Context, r *http.Request, c Call
 	}
 	if !got.Status.Allowed {
 		return apierrors.NewForbidden(schema.GroupResource{Group: "subresources.kubevirt.io", Resource: c.Resource + "/" + sub}, c.Name,
+			//lint:ignore ST1005 kube-apiserver's own wording
 			fmt.Errorf("User %q cannot %s resource %q in API group %q in the namespace %q", user, verb, c.Resource+"/"+sub, "subresources.kubevirt.io", c.Namespace))
 	}
 	return nil
