@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/testenv"
 )
 
@@ -532,4 +534,60 @@ func TestGuestRequestBudgetAndNoCredentialAtAnyVerbosity(t *testing.T) {
 			t.Errorf("-v=%d: stream bytes in the log:\n%s", v, r.stderr)
 		}
 	}
+}
+
+func TestPortForwardWithoutTheStreamPermissionIsRefusedByTheCluster(t *testing.T) {
+	s := needEnv(t)
+	ns := s.powerWorld(t, powerMachine{name: "locked", cluster: remoteA})
+	a := s.env.Remote(remoteA)
+	// May find the VM and read its VMI, but not open virtualmachineinstances/portforward.
+	s.create(t, a, fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: %[1]s}
+rules:
+- apiGroups: [kubevirt.io]
+  resources: [virtualmachines, virtualmachineinstances]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: %[1]s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects:
+- {kind: User, name: e2e-no-streams}
+`, ns))
+	kc, err := a.AddUser("e2e-no-streams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kc, err = a.KubeVirt.KubeconfigFor(kc); err != nil {
+		t.Fatal(err)
+	}
+	name := "kv-a-no-streams-" + ns
+	sup := s.client(t, s.env.Supervisor)
+	if err := testenv.RegisterRemote(t.Context(), sup, name, kc); err != nil {
+		t.Fatal(err)
+	}
+	// Other tests count the supervisor's KubevirtConfigs.
+	t.Cleanup(func() {
+		_ = deleteObject(context.Background(), sup, cluster.KubevirtConfigs, "", name)
+		_ = deleteObject(context.Background(), sup, cluster.Secrets, testenv.SecretNamespace, name+"-kubeconfig")
+	})
+	doc := machineYAML(ns, "locked2", annotation(name), "")
+	s.create(t, s.env.Supervisor, doc)
+	s.create(t, a, fmt.Sprintf(`apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: vm-locked2
+  namespace: %s
+  labels: {vitistack.io/source-machine: locked2}
+spec:
+  runStrategy: Always
+  template: {spec: {domain: {devices: {}}}}
+`, ns))
+	if err := a.KubeVirt.Controller.Settle(t.Context(), ns); err != nil {
+		t.Fatal(err)
+	}
+	r := mustExit(t, s.plugin(t, "port-forward", "--stdio", "-n", ns, "locked2", "22"), 2)
+	mustContain(t, "stderr", r.stderr, "open portforward/22/tcp", "forbidden", `cannot get resource "virtualmachineinstances/portforward" in API group "subresources.kubevirt.io"`)
 }

@@ -245,3 +245,9 @@ func (k *KubeVirtAPI) authorizeVerb(ctx context.Context, r *http.Request, c Call
 	}
 	return nil
 }
+
+// KubeconfigFor rewrites a kubeconfig of the plane (from AddUser) to go through this server, so
+// that the server sees that user.
+func (k *KubeVirtAPI) KubeconfigFor(kubeconfig []byte) ([]byte, error) {
+	return pointAt(kubeconfig, k.srv.URL, k.srv.Certificate().Raw)
+}
