@@ -32,11 +32,14 @@ const (
 	// Power is the seven power verbs (start, stop, restart, pause, unpause, soft-reboot, migrate),
 	// which need the same permissions but each its own subresource.
 	Power Command = "power"
+	// Guest is the commands into a Machine's guest (console, vnc, port-forward, ssh, scp), which
+	// open KubeVirt's streaming subresources of its VMI.
+	Guest Command = "guest"
 )
 
 // Commands are every command of the table, in the order reports show them.
 func Commands() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Resize, Power, Doctor, Describe, Orphans, Completion}
+	return []Command{Create, Diff, NSSync, Status, Delete, Resize, Power, Guest, Doctor, Describe, Orphans, Completion}
 }
 
 // Scope is where a rule's requests go, and so where the caller needs the rule.
@@ -108,7 +111,7 @@ const (
 
 // resolving are the commands that resolve Machines to remote clusters through KubevirtConfigs.
 func resolving() []Command {
-	return []Command{Create, Diff, NSSync, Status, Delete, Resize, Power, Doctor, Describe, Orphans}
+	return []Command{Create, Diff, NSSync, Status, Delete, Resize, Power, Guest, Doctor, Describe, Orphans}
 }
 
 // Rules is the table: everything the plugin's commands may request, on the supervisor and on each
@@ -120,7 +123,7 @@ func Rules() []Rule {
 
 func supervisorRules() []Rule {
 	return []Rule{
-		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Resize, Power, Describe}, false,
+		{sup, cluster.Machines, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Status, Delete, Resize, Power, Guest, Describe}, false,
 			"read a Machine named on the command line or given with -f"},
 		{sup, cluster.Machines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Resize, Power}, false,
 			"read the Machines of a file batch with one list per namespace; -l lists the namespace's Machines"},
@@ -207,7 +210,7 @@ func remoteRules() []Rule {
 			"the access mode from the class's CDI StorageProfile (404 without CDI is fine; 403 is an error)"},
 		{remote, cluster.VirtualMachines, []string{"get"}, MachineNamespaces, []Command{Create, Delete}, false,
 			"after a create that failed, whether it was stored; delete --wait"},
-		{remote, cluster.VirtualMachines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete, Resize, Power}, false,
+		{remote, cluster.VirtualMachines, []string{"list"}, MachineNamespaces, []Command{Create, Diff, Delete, Resize, Power, Guest}, false,
 			"one list per namespace: the VMs, the duplicate guard and the VM search"},
 		{remote, cluster.VirtualMachines, []string{"watch", "create"}, MachineNamespaces, []Command{Create}, false,
 			"create the VirtualMachine; --wait watches it until Running"},
@@ -215,7 +218,7 @@ func remoteRules() []Rule {
 			"resize: the VM template's CPU and memory, as a merge patch under the resourceVersion read"},
 		{remote, cluster.VirtualMachines, []string{"watch", "delete"}, MachineNamespaces, []Command{Delete}, false,
 			"delete the VirtualMachine (--wait watches it go)"},
-		{remote, cluster.VirtualMachines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Power}, false,
+		{remote, cluster.VirtualMachines, []string{"list"}, ClusterWide, []Command{NSSync, Status, Power, Guest}, false,
 			"the VM search across all namespaces, once per cluster; status's VMs, per namespace or per cluster"},
 		{remote, cluster.VirtualMachines, []string{"watch"}, ClusterWide, []Command{Status}, false,
 			"status -w"},
@@ -237,6 +240,14 @@ func remoteRules() []Rule {
 			"unpause: KubeVirt's subresource call"},
 		{remote, kubevirtAction("virtualmachineinstances/softreboot"), []string{"update"}, MachineNamespaces, []Command{Power}, false,
 			"soft-reboot: KubeVirt's subresource call"},
+		{remote, cluster.VirtualMachineInstances, []string{"get"}, MachineNamespaces, []Command{Guest}, false,
+			"whether the Machine's VM runs before a stream is opened (console --timeout reads it each second)"},
+		{remote, kubevirtAction("virtualmachineinstances/console"), []string{"get"}, MachineNamespaces, []Command{Guest}, false,
+			"console: KubeVirt's serial console stream (a websocket GET; KubeVirt's own roles grant get)"},
+		{remote, kubevirtAction("virtualmachineinstances/vnc"), []string{"get"}, MachineNamespaces, []Command{Guest}, false,
+			"vnc: KubeVirt's VNC stream"},
+		{remote, kubevirtAction("virtualmachineinstances/portforward"), []string{"get"}, MachineNamespaces, []Command{Guest}, false,
+			"port-forward, ssh, scp: KubeVirt's port-forward stream, one per connection"},
 		{remote, cluster.NetworkAttachmentDefinitions, []string{"get"}, MachineNamespaces, []Command{Create, Diff, Delete}, false,
 			"the Machine's Multus network: created if absent, never updated"},
 		{remote, cluster.NetworkAttachmentDefinitions, []string{"create"}, MachineNamespaces, []Command{Create}, false,

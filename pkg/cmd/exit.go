@@ -51,6 +51,11 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, ErrDifferences):
 		return ExitDifferences
+	}
+	var child *childExitError
+	switch {
+	case errors.As(err, &child) && child.code > 0:
+		return child.code
 	default:
 		return ExitError
 	}
@@ -58,7 +63,8 @@ func ExitCode(err error) int {
 
 // ErrorMessage is what main prints after "error: ", or "" when nothing is to be printed.
 func ErrorMessage(err error) string {
-	if err == nil || errors.Is(err, ErrDifferences) {
+	var child *childExitError
+	if err == nil || errors.Is(err, ErrDifferences) || errors.As(err, &child) {
 		return ""
 	}
 	var ue *usageError

@@ -121,6 +121,7 @@ deletes, and only what create made for the Machines it is given; never a namespa
 		NewCmdOrphans(o),
 	)
 	root.AddCommand(NewCmdPower(o)...)
+	root.AddCommand(NewCmdPortForward(o), NewCmdConsole(o), NewCmdSSH(o), NewCmdSCP(o), NewCmdVNC(o))
 	return root
 }
 

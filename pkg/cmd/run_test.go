@@ -121,7 +121,7 @@ func TestStatusNSSyncVersionThroughTheFactory(t *testing.T) {
 func TestDoctorThroughTheFactory(t *testing.T) {
 	w := clustertest.NewWorld([]string{"kv-a"}, machineDoc("web"))
 	code, out, errOut := runFake(t, w, "doctor")
-	wantRun(t, "doctor", code, out+errOut, 0, "default storageclass                                kv-a        ok      standard", "36 ok, 0 warn, 0 fail")
+	wantRun(t, "doctor", code, out+errOut, 0, "default storageclass                                kv-a        ok      standard", "38 ok, 0 warn, 0 fail")
 	w.Remotes["kv-a"].Fail("list", "storageclasses", "", errors.New("boom"))
 	code, out, errOut = runFake(t, w, "doctor", "-o", "json")
 	wantRun(t, "doctor with a failing remote", code, out+errOut, 2, `"check": "default storageclass"`, "boom")

@@ -74,7 +74,7 @@ func TestAllOK(t *testing.T) {
 	}
 	wantChecks := "kubeconfig,server,crd virtualmachines.kubevirt.io,crd virtualmachineinstances.kubevirt.io,crd storageprofiles.cdi.kubevirt.io," +
 		"crd network-attachment-definitions.k8s.cni.cncf.io,default storageclass,permissions create,permissions diff,permissions ns-sync," +
-		"permissions status,permissions delete,permissions resize,permissions power,permissions doctor,permissions describe,permissions orphans"
+		"permissions status,permissions delete,permissions resize,permissions power,permissions guest,permissions doctor,permissions describe,permissions orphans"
 	if got := strings.Join(checks, ","); got != wantChecks {
 		t.Errorf("kv-a's checks\n got %s\nwant %s", got, wantChecks)
 	}

@@ -64,6 +64,8 @@ type KubeVirtAPI struct {
 
 	mu    sync.Mutex
 	calls []Call
+
+	streams streams
 }
 
 // Call is one subresource call the server answered.
@@ -197,6 +199,11 @@ func (k *KubeVirtAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// namespaces/NS/RESOURCE/NAME/SUBRESOURCE
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, subresourcePrefix), "/")
+	if len(parts) >= 5 && parts[0] == "namespaces" && parts[2] == "virtualmachineinstances" &&
+		(parts[4] == "console" && len(parts) == 5 || parts[4] == "vnc" && len(parts) == 5 || parts[4] == "portforward") {
+		k.stream(w, r, parts[1:])
+		return
+	}
 	if len(parts) != 5 || parts[0] != "namespaces" {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{Group: "subresources.kubevirt.io"}, r.URL.Path))
 		return
