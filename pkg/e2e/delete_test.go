@@ -423,8 +423,13 @@ func TestDeleteInterruptedAfterPlanningDeletesNothingAndARerunCompletes(t *testi
 		t.Fatal(err)
 	}
 	r := mustExit(t, s.pluginWith(t, "", []string{"KUBECTL_EXTERNAL_DIFF=" + prog}, "delete", "-f", file, "--diff"), 130)
-	wantAction(t, r, "virtualmachine.kubevirt.io/vm-intr", "skipped: not attempted: interrupted")
-	mustContain(t, "report", r.stdout, "0 deleted, 0 not found, 1 kept, 2 skipped, 0 failed")
+	// SIGINT reaches the plugin while it waits for the diff program, but Go hands it to the
+	// cancelling goroutine asynchronously: under load the first delete can already be on its way and
+	// is then cut short ("context canceled"). Either way nothing is deleted (checked below).
+	if got := action(r.stdout, "virtualmachine.kubevirt.io/vm-intr"); got != "skipped: not attempted: interrupted" && !strings.Contains(got, "context canceled") {
+		t.Errorf("vm-intr: %q, want skipped (not attempted: interrupted) or cut short (context canceled)\n%s", got, r)
+	}
+	mustContain(t, "report", r.stdout, "0 deleted, 0 not found, 1 kept")
 	if after := versions(t, s, ns); after != before {
 		t.Errorf("an interrupted run changed objects: %s -> %s", before, after)
 	}
