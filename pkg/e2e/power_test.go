@@ -299,7 +299,11 @@ func TestPowerSelectionAcrossClustersIsBatchedAndAsksOffATerminal(t *testing.T) 
 		t.Errorf("re-run made %d calls", n-before)
 	}
 
-	// A Machine without a VM is not provisioned: exit 2, no call.
+	// A Machine without a VM is not provisioned: exit 2, no call. a1 is started once the stand-in
+	// controller has removed its VMI (KubeVirt refuses to start a VM whose VMI is still there).
+	eventually(t, 30*time.Second, "vm-a1's VMI gone after the stop", func() bool {
+		return s.get(t, s.env.Remote(remoteA), cluster.VirtualMachineInstances, ns, "vm-a1") == nil
+	})
 	r = mustExit(t, s.plugin(t, "start", "-n", ns, "none", "a1"), 2)
 	wantPowerAction(t, r, ns+"/none", "not provisioned")
 	wantPowerAction(t, r, ns+"/a1", "started")
