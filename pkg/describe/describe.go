@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
+	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/status"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
@@ -315,7 +316,7 @@ func (r *Reader) fill(ctx context.Context, c *cluster.Client, e *entry, scope st
 		}
 		got[res.GVR.Resource] = objs
 	}
-	vm := findVM(m, got[cluster.VirtualMachines.GVR.Resource])
+	vm := render.MachineVM(m.Name, got[cluster.VirtualMachines.GVR.Resource])
 	objects := map[string]bool{}
 	if vm != nil {
 		it.VM = vmOf(vm)

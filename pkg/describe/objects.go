@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
-	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
@@ -33,35 +32,6 @@ func ManagedBy(labels map[string]string) string {
 		}
 	}
 	return ""
-}
-
-// findVM picks the Machine's VM among its namespace's VMs as status does: labelled with the
-// Machine (either key), preferring the name of either naming scheme, else the first by name; else
-// an unlabelled VM named as either scheme names it.
-func findVM(m *vitistackv1alpha1.Machine, vms []*unstructured.Unstructured) *unstructured.Unstructured {
-	names := []string{render.VMName(render.NamingSeed, m.Name), render.VMName(render.NamingOperator, m.Name)}
-	var owned, unlabelled []*unstructured.Unstructured
-	for _, vm := range vms {
-		switch vitistack.SourceMachine(vm.GetLabels()) {
-		case m.Name:
-			owned = append(owned, vm)
-		case "":
-			unlabelled = append(unlabelled, vm)
-		}
-	}
-	pool := owned
-	if len(owned) == 0 {
-		pool = unlabelled
-	}
-	for _, n := range names {
-		if vm := byName(pool, n); vm != nil {
-			return vm
-		}
-	}
-	if len(owned) > 0 {
-		return owned[0]
-	}
-	return nil
 }
 
 func byName(objs []*unstructured.Unstructured, name string) *unstructured.Unstructured {

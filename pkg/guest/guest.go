@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
 	"time"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
@@ -25,7 +24,6 @@ import (
 	"github.com/vitistack/kubectl-vitimachine/pkg/cluster"
 	"github.com/vitistack/kubectl-vitimachine/pkg/render"
 	"github.com/vitistack/kubectl-vitimachine/pkg/target"
-	"github.com/vitistack/kubectl-vitimachine/pkg/vitistack"
 )
 
 // Instance is a Machine's running VMI on its cluster.
@@ -101,7 +99,7 @@ func (l *Locator) Locate(ctx context.Context, namespace, name string) (*Instance
 	}); err != nil {
 		return nil, fmt.Errorf("machine %s/%s: list VirtualMachines on cluster %s: %w", namespace, name, t.Name(), err)
 	}
-	vm := findVM(&m, vms)
+	vm := render.MachineVM(m.Name, vms)
 	if vm == nil {
 		return nil, fmt.Errorf("machine %s/%s %w on cluster %s (namespace %s): create it with kubectl vitimachine create", namespace, name, ErrNoVM, t.Name(), namespace)
 	}
@@ -162,38 +160,4 @@ func (l *Locator) Wait(ctx context.Context, namespace, name string, timeout time
 			return nil, err
 		}
 	}
-}
-
-// findVM picks the Machine's VM as status and the power verbs do: the one labelled with the
-// Machine (either source-machine key; among several, the one named as either naming scheme names
-// it, else the first by name), else an unlabelled one named as either scheme names it.
-func findVM(m *vitistackv1alpha1.Machine, vms []*unstructured.Unstructured) *unstructured.Unstructured {
-	names := []string{render.VMName(render.NamingSeed, m.Name), render.VMName(render.NamingOperator, m.Name)}
-	owned, unlabelled := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
-	for _, u := range vms {
-		switch vitistack.SourceMachine(u.GetLabels()) {
-		case m.Name:
-			owned[u.GetName()] = u
-		case "":
-			unlabelled[u.GetName()] = u
-		}
-	}
-	pool := owned
-	if len(owned) == 0 {
-		pool = unlabelled
-	}
-	for _, n := range names {
-		if u := pool[n]; u != nil {
-			return u
-		}
-	}
-	if len(owned) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(owned))
-	for k := range owned {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return owned[keys[0]]
 }

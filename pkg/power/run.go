@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 
 	vitistackv1alpha1 "github.com/vitistack/common/pkg/v1alpha1"
@@ -173,7 +172,7 @@ func (r *Runner) Plan(ctx context.Context, machines []*vitistackv1alpha1.Machine
 						it.fail(r.describe(g.client, err))
 						continue
 					}
-					r.decide(it, findVM(g.machine[it], vms), vmis)
+					r.decide(it, render.MachineVM(g.machine[it].Name, vms), vmis)
 				}
 			}
 		})
@@ -212,40 +211,6 @@ func (r *Runner) read(ctx context.Context, c *cluster.Client, namespace string) 
 
 func (it *Item) fail(msg string) {
 	it.Outcome, it.Action, it.Error = Failed, "failed", msg
-}
-
-// findVM picks the Machine's VM as status does: the one labelled with the Machine (either
-// source-machine key; among several, the one named as either naming scheme names it, else the
-// first by name), else an unlabelled one named as either scheme names it.
-func findVM(m *vitistackv1alpha1.Machine, vms []*unstructured.Unstructured) *unstructured.Unstructured {
-	names := []string{render.VMName(render.NamingSeed, m.Name), render.VMName(render.NamingOperator, m.Name)}
-	owned, unlabelled := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
-	for _, u := range vms {
-		switch vitistack.SourceMachine(u.GetLabels()) {
-		case m.Name:
-			owned[u.GetName()] = u
-		case "":
-			unlabelled[u.GetName()] = u
-		}
-	}
-	pool := owned
-	if len(owned) == 0 {
-		pool = unlabelled
-	}
-	for _, n := range names {
-		if u := pool[n]; u != nil {
-			return u
-		}
-	}
-	if len(owned) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(owned))
-	for k := range owned {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return owned[keys[0]]
 }
 
 // vmState is what a verb decides on.
