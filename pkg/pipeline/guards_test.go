@@ -465,7 +465,17 @@ func TestWait(t *testing.T) {
 				case got := <-seen:
 					waiting = got != tc.then
 				case err := <-done:
-					t.Fatalf("Wait returned before reporting %q: %v", tc.then, err)
+					// Wait may report the status and return at once; select then picks either ready channel.
+					done <- err
+					for reported := false; !reported; {
+						select {
+						case got := <-seen:
+							reported = got == tc.then
+						default:
+							t.Fatalf("Wait returned before reporting %q: %v", tc.then, err)
+						}
+					}
+					waiting = false
 				case <-timeout:
 					t.Fatalf("status %q never reported", tc.then)
 				}
